@@ -1,0 +1,84 @@
+/** Ops that move or relabel elements without arithmetic. */
+import type { DType, Dim, Graph, Value } from '../graph.js';
+import { dimProduct, normAxis } from '../shape.js';
+
+/**
+ * Reshape to `target`, where each entry is a size, -1 (inferred) or a Value-free symbolic
+ * size. Symbolic entries need a runtime shape: pass `shapeValue` (an int64 vector) then.
+ */
+export function reshape(g: Graph, x: Value, target: readonly number[], outShape?: readonly Dim[]): Value {
+  const inferred = target.map((d, i) => (d === 0 ? x.shape[i]! : d));
+  const known = inferred.filter((d) => d !== -1);
+  const shape: Dim[] = outShape
+    ? [...outShape]
+    : inferred.map((d) => (d === -1 ? inferMissing(x.shape, known) : d));
+  return g.node('Reshape', [x, g.int64s(target)], [{ dtype: x.dtype, shape }])[0]!;
+}
+
+function inferMissing(inShape: readonly Dim[], known: readonly Dim[]): Dim {
+  const total = dimProduct(inShape);
+  const rest = dimProduct(known);
+  if (typeof total === 'number' && typeof rest === 'number') return total / rest;
+  const remaining = [...inShape];
+  for (const k of known) {
+    const i = remaining.indexOf(k);
+    if (i >= 0) remaining.splice(i, 1);
+    else return `${total}/${rest}`;
+  }
+  return dimProduct(remaining);
+}
+
+/** Reshape with a runtime shape vector (for symbolic batch or sequence sizes). */
+export function reshapeTo(g: Graph, x: Value, shapeValue: Value, outShape: readonly Dim[]): Value {
+  return g.node('Reshape', [x, shapeValue], [{ dtype: x.dtype, shape: outShape }])[0]!;
+}
+
+export function transpose(g: Graph, x: Value, perm: number[]): Value {
+  const shape = perm.map((p) => x.shape[p]!);
+  return g.node('Transpose', [x], [{ dtype: x.dtype, shape }], { perm })[0]!;
+}
+
+export function unsqueeze(g: Graph, x: Value, axes: number[]): Value {
+  const rank = x.rank + axes.length;
+  const set = new Set(axes.map((a) => normAxis(a, rank)));
+  const shape: Dim[] = [];
+  let j = 0;
+  for (let i = 0; i < rank; i++) shape.push(set.has(i) ? 1 : x.shape[j++]!);
+  return g.node('Unsqueeze', [x, g.int64s(axes)], [{ dtype: x.dtype, shape }])[0]!;
+}
+
+export function squeeze(g: Graph, x: Value, axes: number[]): Value {
+  const set = new Set(axes.map((a) => normAxis(a, x.rank)));
+  const shape = x.shape.filter((_, i) => !set.has(i));
+  return g.node('Squeeze', [x, g.int64s(axes)], [{ dtype: x.dtype, shape }])[0]!;
+}
+
+export function concat(g: Graph, xs: Value[], axis: number): Value {
+  const first = xs[0]!;
+  const a = normAxis(axis, first.rank);
+  const shape = [...first.shape];
+  shape[a] = dimProduct(xs.map((x) => x.shape[a]!)) === 0 ? 0 : sumDims(xs.map((x) => x.shape[a]!));
+  return g.node('Concat', xs, [{ dtype: first.dtype, shape }], { axis })[0]!;
+}
+
+function sumDims(dims: Dim[]): Dim {
+  return dims.every((d) => typeof d === 'number') ? (dims as number[]).reduce((s, d) => s + d, 0) : dims.join('+');
+}
+
+export function cast(g: Graph, x: Value, to: DType): Value {
+  if (x.dtype === to) return x;
+  const onnxTo = { float32: 1, int32: 6, int64: 7, bool: 9, float64: 11 }[to];
+  return g.node('Cast', [x], [{ dtype: to, shape: x.shape }], { to: onnxTo })[0]!;
+}
+
+/** The runtime shape of x (optionally a slice of it) as an int64 vector. */
+export function shapeOf(g: Graph, x: Value, start = 0, end = x.rank): Value {
+  return g.node('Shape', [x], [{ dtype: 'int64', shape: [end - start] }], { start, end })[0]!;
+}
+
+/** 0, 1, …, n−1 where n is a scalar int64 value. */
+export function range(g: Graph, n: Value, name?: string): Value {
+  const zero = g.constant([0n], 'int64', []);
+  const one = g.constant([1n], 'int64', []);
+  return g.node('Range', [zero, n, one], [{ dtype: 'int64', shape: [name ?? 'n'] }])[0]!;
+}
