@@ -45,8 +45,11 @@ export class SentenceTokenizer {
 
   static async load(dir: string): Promise<SentenceTokenizer> {
     const folder = resolve(dir);
-    if (!existsSync(join(folder, 'tokenizer.json'))) {
-      throw new SentenceLensError('MISSING_FILE', `${folder}: no tokenizer.json in the model folder`);
+    // transformers.js needs both files; without tokenizer_config.json it fails with a TypeError.
+    for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
+      if (!existsSync(join(folder, file))) {
+        throw new SentenceLensError('MISSING_FILE', `${folder}: no ${file} in the model folder`);
+      }
     }
     configureLocalOnly();
     let tok;

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, mkdir } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { generateModelFolder } from '../../src/engine/model/generate.js';
@@ -80,6 +80,15 @@ test('a folder without tokenizer.json gives MISSING_FILE naming folder and file'
     assert.equal(e.code, 'MISSING_FILE');
     assert.ok(e.message.includes(empty) && e.message.includes('tokenizer.json'), e.message);
     return true;
+  });
+});
+
+test('a folder without tokenizer_config.json gives MISSING_FILE naming that file', async () => {
+  const partial = join(dir, 'partial');
+  await mkdir(partial);
+  await copyFile(join(dir, 'model', 'tokenizer.json'), join(partial, 'tokenizer.json'));
+  await assert.rejects(SentenceTokenizer.load(partial), (e: unknown) => {
+    return e instanceof SentenceLensError && e.code === 'MISSING_FILE' && e.message.includes('tokenizer_config.json');
   });
 });
 
