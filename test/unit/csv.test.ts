@@ -287,3 +287,11 @@ test('bad options are BAD_ARGUMENT', async () => {
   await rejectsWith('text,label\na,x\nb,y\n', { maxLength: 0 }, 'BAD_ARGUMENT', 'maxLength is 0');
   await rejectsWith('text,label\na,x\nb,y\n', { labelVocab: { label: ['x', 'x'] } }, 'BAD_ARGUMENT', "lists 'x' twice");
 });
+
+test('a trailing delimiter column and a free-text column are reported, not silently used or dropped', async () => {
+  const rows = Array.from({ length: 30 }, (_, i) => `sentence ${i},${i % 2 ? 'a' : 'b'},https://x/${i},`).join('\n');
+  const csv = await read(`text,label,url,\n${rows}\n`);
+  assert.deepEqual(csv.tasks.map((t) => t.name), ['label', 'url']);
+  assert.match(csv.warnings.find((w) => w.column === 3)!.message, /:1:3: task 'url' has 30 different labels in 30 labelled rows/);
+  assert.match(csv.warnings.find((w) => w.column === 4)!.message, /:1:4: column 4 has no header name and is not used/);
+});

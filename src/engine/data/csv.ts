@@ -60,6 +60,9 @@ export interface ReadTrainingCsvOptions {
   countTokens?: (text: string) => number;
 }
 
+/** Below this many distinct labels a task is plausible however few rows it has. */
+const MANY_LABELS = 20;
+
 export async function readTrainingCsv(path: string, options: ReadTrainingCsvOptions = {}): Promise<TrainingCsv> {
   checkOptions(options);
   const bytes = await readCsvFile(path);
@@ -99,7 +102,10 @@ export async function readTrainingCsv(path: string, options: ReadTrainingCsvOpti
     warnings.push({
       line: headerRecord.line,
       column: index + 1,
-      message: `${path}:${headerRecord.line}:${index + 1}: column '${column}' is not used; it is neither the text nor a task column`,
+      message:
+        column === ''
+          ? `${path}:${headerRecord.line}:${index + 1}: column ${index + 1} has no header name and is not used; name it and map it with tasks to train on it`
+          : `${path}:${headerRecord.line}:${index + 1}: column '${column}' is not used; it is neither the text nor a task column`,
     });
   }
 
@@ -190,6 +196,18 @@ export async function readTrainingCsv(path: string, options: ReadTrainingCsvOpti
         line: headerRecord.line,
         column,
         message: `${where}task '${task.name}' has only one label '${seen[0]}' in the data; training will push every prediction towards it`,
+      });
+    }
+    const labelled = kept.reduce((n, r) => n + (r.labels[t] === null ? 0 : 1), 0);
+    // A guessed task over a free-text or id-like column (title, url, date) would get a
+    // vocabulary as large as the data; that is almost never what the user meant.
+    if (seen.length >= MANY_LABELS && seen.length > labelled / 2) {
+      warnings.push({
+        line: headerRecord.line,
+        column,
+        message:
+          `${where}task '${task.name}' has ${seen.length} different labels in ${labelled} labelled rows; ` +
+          `if column '${task.column}' is not a label column, leave it out by mapping tasks explicitly`,
       });
     }
     return { name: task.name, column: task.column, labels: vocab ? [...vocab] : seen };
