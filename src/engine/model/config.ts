@@ -1,4 +1,5 @@
 /** BertConfig from a Hugging Face config.json, validated with errors that name the field. */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SentenceLensError } from '../errors.js';
@@ -77,6 +78,7 @@ export function parseBertConfig(json: unknown, source = 'config.json'): BertConf
 
 export async function readBertConfig(dir: string): Promise<{ config: BertConfig; raw: Record<string, unknown> }> {
   const path = join(dir, 'config.json');
+  if (!existsSync(dir)) throw new SentenceLensError('MISSING_FILE', `model folder ${dir} does not exist`);
   let text: string;
   try {
     text = await readFile(path, 'utf8');

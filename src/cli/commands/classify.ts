@@ -1,0 +1,34 @@
+import { SentenceLensError } from '../../engine/errors.js';
+import { SentenceModel } from '../../engine/inference.js';
+import type { Command } from '../command.js';
+import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, requireModel } from '../shared-options.js';
+
+export const classifyCommand: Command = {
+  name: 'classify',
+  summary: "print each sentence's label and probabilities per task as JSON",
+  usage: 'sentence-lens classify --model DIR [--device D] [--max-length N] TEXT...',
+  help: `${modelHelp}
+Sentences come from the arguments, or from stdin one per line.
+Prints [{"text", "tasks": {"<task>": {"label", "probs": {...}}}}, ...].`,
+  options: { ...modelOptions },
+  async run(values, positionals, io) {
+    const dir = requireModel(values);
+    const texts = await readSentences(positionals, io);
+    const model = await SentenceModel.load(dir, {
+      device: deviceOption(values),
+      maxLength: positiveInt(values, 'max-length'),
+      batchSize: positiveInt(values, 'batch-size'),
+      log: (m) => io.stderr.write(`${m}\n`),
+    });
+    try {
+      if (model.tasks.length === 0) {
+        throw new SentenceLensError('MISSING_FILE', `${dir} has no task heads (tasks.json and heads.safetensors); train them with "sentence-lens train" or use a checkpoint`);
+      }
+      const results = await model.run(texts, { signal: io.signal });
+      const out = results.map((r, i) => ({ text: texts[i], tasks: r.tasks, ...(r.truncated ? { truncated: true } : {}) }));
+      io.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    } finally {
+      await model.release();
+    }
+  },
+};

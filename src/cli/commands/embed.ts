@@ -1,0 +1,37 @@
+import { SentenceLensError } from '../../engine/errors.js';
+import { SentenceModel } from '../../engine/inference.js';
+import type { Command } from '../command.js';
+import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, requireModel } from '../shared-options.js';
+
+export const embedCommand: Command = {
+  name: 'embed',
+  summary: 'print sentence embeddings as JSON',
+  usage: 'sentence-lens embed --model DIR [--pooling mean|cls] [--normalize] [--device D] [--max-length N] TEXT...',
+  help: `${modelHelp}
+  --pooling mean|cls   masked mean over tokens (default) or the [CLS] token
+  --normalize          L2-normalise each embedding
+Sentences come from the arguments, or from stdin one per line.
+Prints {"model", "device", "dim", "embeddings": [[...], ...]}.`,
+  options: { ...modelOptions, pooling: { type: 'string' }, normalize: { type: 'boolean' } },
+  async run(values, positionals, io) {
+    const pooling = values['pooling'] ?? 'mean';
+    if (pooling !== 'mean' && pooling !== 'cls') throw new SentenceLensError('BAD_ARGUMENT', `--pooling expects mean or cls, got "${String(pooling)}"`);
+    const dir = requireModel(values);
+    const texts = await readSentences(positionals, io);
+    const model = await SentenceModel.load(dir, {
+      device: deviceOption(values),
+      pooling,
+      normalize: values['normalize'] === true,
+      maxLength: positiveInt(values, 'max-length'),
+      batchSize: positiveInt(values, 'batch-size'),
+      log: (m) => io.stderr.write(`${m}\n`),
+    });
+    try {
+      const results = await model.run(texts, { signal: io.signal });
+      const embeddings = results.map((r) => Array.from(r.embedding));
+      io.stdout.write(JSON.stringify({ model: dir, device: model.device, dim: model.dim, embeddings }) + '\n');
+    } finally {
+      await model.release();
+    }
+  },
+};

@@ -1,0 +1,45 @@
+/** Options several commands share, parsed once with errors that say what was expected. */
+import { SentenceLensError } from '../engine/errors.js';
+import { parseDevice, type DeviceSetting } from '../engine/runtime/device.js';
+import type { CliIo, OptionSpec } from './command.js';
+
+export const modelOptions: OptionSpec = {
+  model: { type: 'string' },
+  device: { type: 'string' },
+  'max-length': { type: 'string' },
+  'batch-size': { type: 'string' },
+};
+
+export const modelHelp = `  --model DIR          model folder (config.json, tokenizer.json, model.safetensors)
+  --device D           auto | cpu | webgpu | cuda (default auto)
+  --max-length N       truncate sentences to N tokens (default 256)
+  --batch-size N       sentences per batch (default 32)`;
+
+export function requireModel(values: Record<string, unknown>): string {
+  const m = values['model'];
+  if (typeof m !== 'string' || m === '') throw new SentenceLensError('BAD_ARGUMENT', '--model is required (a model folder)');
+  return m;
+}
+
+export function positiveInt(values: Record<string, unknown>, name: string): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new SentenceLensError('BAD_ARGUMENT', `--${name} expects a positive integer, got "${String(v)}"`);
+  return n;
+}
+
+export function deviceOption(values: Record<string, unknown>): DeviceSetting {
+  return parseDevice(typeof values['device'] === 'string' ? values['device'] : 'auto');
+}
+
+/** Sentences from the arguments, or one per line on stdin when none are given. */
+export async function readSentences(positionals: string[], io: CliIo): Promise<string[]> {
+  if (positionals.length > 0) return positionals;
+  if (io.stdin.isTTY) throw new SentenceLensError('BAD_ARGUMENT', 'no sentences given: pass them as arguments or pipe them on stdin, one per line');
+  let text = '';
+  for await (const chunk of io.stdin) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length === 0) throw new SentenceLensError('BAD_ARGUMENT', 'stdin held no sentences (one per line expected)');
+  return lines;
+}

@@ -1,0 +1,127 @@
+/**
+ * Sentence embeddings and task probabilities from a model folder, on the chosen device:
+ * tokenize once, bucket by length, run the inference graph batch by batch, restore order.
+ */
+import { SentenceLensError } from './errors.js';
+import { lengthBuckets } from './batching.js';
+import { type LoadedModel, loadModelFolder } from './model/load.js';
+import { buildInferenceGraph } from './model/inference-graph.js';
+import type { TaskSpec } from './model/heads.js';
+import type { Pooling } from './model/pooling.js';
+import { chooseDevice, type Device, type DeviceSetting } from './runtime/device.js';
+import { createSession, ort, type Session } from './runtime/session.js';
+import { SentenceTokenizer } from './tokenizer.js';
+
+export interface InferenceOptions {
+  readonly device?: DeviceSetting;
+  /** Defaults to the pooling the heads were trained with, else mean. */
+  readonly pooling?: Pooling;
+  readonly normalize?: boolean;
+  readonly maxLength?: number;
+  readonly batchSize?: number;
+  readonly log?: (message: string) => void;
+}
+
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface TaskResult {
+  readonly label: string;
+  readonly probs: Record<string, number>;
+}
+
+export interface SentenceResult {
+  readonly embedding: Float32Array;
+  readonly tasks: Record<string, TaskResult>;
+  readonly truncated: boolean;
+}
+
+export const DEFAULT_MAX_LENGTH = 256;
+export const DEFAULT_BATCH_SIZE = 32;
+
+export class SentenceModel {
+  private constructor(
+    readonly model: LoadedModel,
+    private readonly session: Session,
+    readonly device: Device,
+    readonly fallbacks: readonly string[],
+    readonly pooling: Pooling,
+    readonly normalize: boolean,
+    readonly maxLength: number,
+    readonly batchSize: number,
+    readonly tasks: readonly TaskSpec[],
+  ) {}
+
+  static async load(dir: string, options: InferenceOptions = {}): Promise<SentenceModel> {
+    const model = await loadModelFolder(dir);
+    return SentenceModel.fromLoaded(model, options);
+  }
+
+  static async fromLoaded(model: LoadedModel, options: InferenceOptions = {}): Promise<SentenceModel> {
+    const choice = await chooseDevice(options.device ?? 'auto');
+    for (const f of choice.fallbacks) options.log?.(`device fallback: ${f}`);
+    const pooling = options.pooling ?? model.heads?.tasksFile.pooling ?? 'mean';
+    const tasks = model.heads?.tasksFile.tasks ?? [];
+    const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, model.config.maxPositions);
+    if (maxLength < 2) throw new SentenceLensError('BAD_ARGUMENT', `max length must be at least 2 (room for [CLS] and [SEP]), got ${maxLength}`);
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new SentenceLensError('BAD_ARGUMENT', `batch size must be a positive integer, got ${batchSize}`);
+    const normalize = options.normalize ?? false;
+    const graph = buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks });
+    const session = await createSession(graph.toBytes(), choice.device);
+    options.log?.(`model ${model.dir} on ${choice.device}: ${model.config.numLayers} layers × ${model.config.hiddenSize}, ${tasks.length} task head(s), ${pooling} pooling`);
+    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks);
+  }
+
+  get dim(): number {
+    return this.model.config.hiddenSize;
+  }
+
+  get tokenizer(): SentenceTokenizer {
+    return this.model.tokenizer;
+  }
+
+  /** Embeds and classifies `texts`, in their order. */
+  async run(texts: readonly string[], options: RunOptions = {}): Promise<SentenceResult[]> {
+    const { ids, truncated } = this.model.tokenizer.encode(texts, this.maxLength);
+    const results = new Array<SentenceResult>(texts.length);
+    const buckets = lengthBuckets(ids.map((r) => r.length), this.batchSize);
+    let done = 0;
+    for (const bucket of buckets) {
+      if (options.signal?.aborted) throw new SentenceLensError('CANCELLED', 'cancelled');
+      const batch = SentenceTokenizer.pad(bucket.indices.map((i) => ids[i]!), this.model.tokenizer.padId);
+      const shape = [batch.batch, batch.seqLen];
+      const out = await this.session.run({
+        input_ids: new ort.Tensor('int64', batch.inputIds, shape),
+        attention_mask: new ort.Tensor('int64', batch.attentionMask, shape),
+        token_type_ids: new ort.Tensor('int64', batch.tokenTypeIds, shape),
+      });
+      const emb = out['sentence_embedding']!.data as Float32Array;
+      const probs = this.tasks.map((t) => out[`${t.name}_probs`]!.data as Float32Array);
+      bucket.indices.forEach((original, row) => {
+        const tasks: Record<string, TaskResult> = {};
+        this.tasks.forEach((t, ti) => {
+          const k = t.labels.length;
+          const p = probs[ti]!.subarray(row * k, (row + 1) * k);
+          let best = 0;
+          const byLabel: Record<string, number> = {};
+          t.labels.forEach((l, li) => {
+            byLabel[l] = p[li]!;
+            if (p[li]! > p[best]!) best = li;
+          });
+          tasks[t.name] = { label: t.labels[best]!, probs: byLabel };
+        });
+        results[original] = { embedding: emb.slice(row * this.dim, (row + 1) * this.dim), tasks, truncated: truncated[original]! };
+      });
+      done += bucket.indices.length;
+      options.onProgress?.(done, texts.length);
+    }
+    return results;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
