@@ -329,6 +329,20 @@ async function run(
     throw offlineError(ctx, `HF_HUB_OFFLINE is set and ${cached.why}`);
   }
 
+  if (COMMIT_RE.test(revision)) {
+    // A commit's snapshot never changes, so a complete one needs no request at all.
+    const snapshot = join(ctx.repoDir, 'snapshots', revision);
+    const noExist = join(ctx.repoDir, '.no_exist', revision);
+    let complete = true;
+    for (const f of WANTED_FILES) {
+      if (!(await isFile(join(snapshot, f))) && !existsSync(join(noExist, f))) complete = false;
+    }
+    if (complete) {
+      const cached = await loadFromCache(ctx);
+      if (cached.location) return cached.location;
+    }
+  }
+
   let first: HeadResult;
   try {
     first = await head(ctx, revision, 'config.json');
@@ -345,6 +359,10 @@ async function run(
     throw new SentenceLensError('MISSING_FILE', `${modelId} has no config.json at revision ${revision}; it is not a transformers model`);
   }
   const commit = first.meta.commit;
+  if (first.meta.downloadUrl === resolveUrl(ctx, revision, 'config.json')) {
+    // Fetch the commit we just resolved, not whatever the branch points at a moment later.
+    first.meta.downloadUrl = resolveUrl(ctx, commit, 'config.json');
+  }
   const snapshot = join(ctx.repoDir, 'snapshots', commit);
   const noExist = join(ctx.repoDir, '.no_exist', commit);
 

@@ -303,7 +303,11 @@ export class LocalHub {
       if (cut.times === 0) this.cuts.delete(file);
       // Flush the first bytes, then drop the socket with the promised length unmet, which is
       // what a dropped Wi-Fi or a killed proxy looks like to the client.
-      res.write(body.subarray(0, Math.min(cut.bytes, body.length)), () => res.socket?.destroy());
+      // The pause lets the client consume the bytes first: a client's HTTP stack may drop
+      // buffered data when the socket errors, and tests want to know how much arrived.
+      res.write(body.subarray(0, Math.min(cut.bytes, body.length)), () => {
+        setTimeout(() => res.socket?.destroy(), 50);
+      });
       return;
     }
     const delay = this.delays.get(file);
