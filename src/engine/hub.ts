@@ -21,6 +21,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { SentenceLensError } from './errors.js';
 
@@ -73,6 +74,7 @@ const REPO_ID_RE = /^(?:[\w\-.]+\/)?[\w\-.]{1,96}$/;
 const HEAD_TIMEOUT_MS = 10_000;
 /** Mid-transfer drops retried with Range within one call (huggingface_hub retries 5 times). */
 const TRANSFER_RETRIES = 2;
+const RETRY_PAUSE_MS = 250;
 const PROGRESS_INTERVAL_MS = 100;
 const USER_AGENT = 'sentence-lens/0.1 (huggingface_hub-compatible)';
 
@@ -299,7 +301,10 @@ interface FileMeta {
   etag: string;
   lfs: boolean;
   size: number | undefined;
-  /** Where to GET: the redirect target from the HEAD, or the resolve URL itself. */
+  /**
+   * Where to GET: the resolve URL at the commit. Not the HEAD's Location: a CDN link is signed
+   * and may expire while earlier files download; asking the hub again gets a fresh one.
+   */
   downloadUrl: string;
 }
 
@@ -359,10 +364,8 @@ async function run(
     throw new SentenceLensError('MISSING_FILE', `${modelId} has no config.json at revision ${revision}; it is not a transformers model`);
   }
   const commit = first.meta.commit;
-  if (first.meta.downloadUrl === resolveUrl(ctx, revision, 'config.json')) {
-    // Fetch the commit we just resolved, not whatever the branch points at a moment later.
-    first.meta.downloadUrl = resolveUrl(ctx, commit, 'config.json');
-  }
+  // Fetch the commit we just resolved, not whatever the branch points at a moment later.
+  first.meta.downloadUrl = resolveUrl(ctx, commit, 'config.json');
   const snapshot = join(ctx.repoDir, 'snapshots', commit);
   const noExist = join(ctx.repoDir, '.no_exist', commit);
 
@@ -403,7 +406,8 @@ async function run(
   if (revision !== commit) {
     const ref = join(ctx.repoDir, 'refs', revision);
     await mkdir(dirname(ref), { recursive: true });
-    await writeAtomic(ref, commit);
+    const old = await readFile(ref, 'utf8').catch(() => '');
+    if (old.trim() !== commit) await writeAtomic(ref, commit);
   }
   return { dir: snapshot, modelId, revision, commit, files: await presentFiles(snapshot) };
 }
@@ -594,7 +598,7 @@ async function head(ctx: Ctx, revision: string, file: string): Promise<HeadResul
         etag,
         lfs: linked !== undefined && SHA256_RE.test(linked),
         size,
-        downloadUrl: location ? new URL(location, url).toString() : url,
+        downloadUrl: url,
       },
     };
   }
@@ -618,6 +622,21 @@ async function get(ctx: Ctx, startUrl: string, extra: Record<string, string>): P
     return res;
   }
   throw new SentenceLensError('NETWORK', `too many redirects fetching ${startUrl}`);
+}
+
+/** A drop after the transfer began: what arrived is kept and worth resuming. */
+class TransferInterrupted extends SentenceLensError {
+  constructor(message: string, cause?: unknown) {
+    super('NETWORK', message, cause === undefined ? undefined : { cause });
+  }
+}
+
+async function pause(ctx: Ctx, ms: number): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal: ctx.signal });
+  } catch {
+    throw cancelled();
+  }
 }
 
 async function fetchBlob(ctx: Ctx, file: string, meta: FileMeta): Promise<void> {
@@ -660,8 +679,9 @@ async function downloadBlob(ctx: Ctx, file: string, meta: FileMeta, blob: string
     } catch (err) {
       // A drop mid-file is resumed from what arrived, within this call; the .incomplete file
       // stays when we give up, so the next call resumes too.
-      if (err instanceof SentenceLensError && err.code === 'NETWORK' && err.message.includes('interrupted') && retries > 0) {
+      if (err instanceof TransferInterrupted && retries > 0) {
         retries -= 1;
+        await pause(ctx, RETRY_PAUSE_MS * (TRANSFER_RETRIES - retries));
         continue;
       }
       throw err;
@@ -719,14 +739,14 @@ async function transferOnce(ctx: Ctx, file: string, meta: FileMeta, incomplete: 
     } catch (err) {
       if (err instanceof SentenceLensError) throw err;
       if (ctx.signal.aborted || isAbort(err)) throw cancelled();
-      throw new SentenceLensError('NETWORK', `download of ${file} interrupted at ${done} of ${total} bytes: ${describeNetworkError(err)}`, { cause: err });
+      throw new TransferInterrupted(`download of ${file} interrupted at ${done} of ${total} bytes: ${describeNetworkError(err)}`, err);
     } finally {
       await fh.close();
     }
   }
   if (meta.size !== undefined && done !== meta.size) {
     if (done < meta.size) {
-      throw new SentenceLensError('NETWORK', `download of ${file} interrupted at ${done} of ${meta.size} bytes`);
+      throw new TransferInterrupted(`download of ${file} interrupted at ${done} of ${meta.size} bytes`);
     }
     await rm(incomplete, { force: true });
     throw new SentenceLensError('CHECKSUM', `${file} of ${ctx.modelId}: got ${done} bytes, the hub says ${meta.size}; the partial file was deleted, try again`);

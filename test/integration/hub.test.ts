@@ -59,8 +59,14 @@ async function rejectsWith(p: Promise<unknown>, code: string, pattern?: RegExp):
   assert.fail(`expected ${code}, but it resolved`);
 }
 
+/** GETs that carried `file`'s bytes (redirects from /resolve/ to /lfs/ are not counted). */
 const gets = (h: LocalHub, file: string) =>
-  h.requests.filter((r) => r.method === 'GET' && (r.path.endsWith(`/${file}`) || (file === 'model.safetensors' && r.path === `/lfs/${weightsSha}`)));
+  h.requests.filter(
+    (r) =>
+      r.method === 'GET' &&
+      r.status !== 302 &&
+      (r.path.endsWith(`/${file}`) || (file === 'model.safetensors' && r.path === `/lfs/${weightsSha}`)),
+  );
 
 before(async () => {
   hub = await startLocalHub(
