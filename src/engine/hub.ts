@@ -108,7 +108,6 @@ export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
   return { endpoint, cacheDir: resolve(cacheDir), offline: truthy(env.HF_HUB_OFFLINE), token };
 }
 
-
 /** `models--org--name`, the folder name huggingface_hub uses. */
 export function repoFolderName(modelId: string): string {
   return ['models', ...modelId.split('/')].join('--');
@@ -215,13 +214,15 @@ export async function downloadModel(modelId: string, opts: DownloadOptions = {})
   validateRevision(revision);
   throwIfAborted(opts.signal);
 
-  const key = JSON.stringify([settings.cacheDir, modelId, revision]);
+  // The endpoint is part of the key so a test hub and the real one never answer for each other.
+  const key = JSON.stringify([settings.cacheDir, settings.endpoint, modelId, revision]);
   let entry = inflight.get(key);
-  if (entry?.controller.signal.aborted) {
+  while (entry?.controller.signal.aborted) {
     // Everyone left the previous run; let it release its files before starting over.
     await entry.promise.catch(() => undefined);
     entry = inflight.get(key);
   }
+  throwIfAborted(opts.signal);
   if (!entry) {
     const controller = new AbortController();
     const listeners = new Set<(e: DownloadProgress) => void>();
@@ -245,10 +246,10 @@ export async function downloadModel(modelId: string, opts: DownloadOptions = {})
     inflight.set(key, created);
     entry = created;
   }
-  return join_(entry, opts);
+  return attach(entry, opts);
 }
 
-function join_(entry: Inflight, opts: DownloadOptions): Promise<ModelLocation> {
+function attach(entry: Inflight, opts: DownloadOptions): Promise<ModelLocation> {
   const { signal, onProgress } = opts;
   entry.users += 1;
   if (onProgress) entry.listeners.add(onProgress);
@@ -393,7 +394,7 @@ async function run(
     throw new SentenceLensError('MISSING_FILE', `${modelId} (commit ${commit}) has neither tokenizer.json nor vocab.txt, so its text cannot be tokenized`);
   }
 
-  // Small files first, so a failure on the big one leaves a usable picture of the repo.
+  // Small files first: a problem with them shows before minutes go into the weights.
   const order = [...metas.keys()].sort((a, b) => (metas.get(a)!.size ?? 0) - (metas.get(b)!.size ?? 0));
   for (const f of order) {
     if (await isFile(join(snapshot, f))) continue;

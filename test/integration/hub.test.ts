@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
+import { scanCacheDir } from '@huggingface/hub';
+
 import { SentenceLensError } from '../../src/engine/errors.js';
 import { downloadModel, isLocalModelPath, resolveModel, type DownloadProgress } from '../../src/engine/hub.js';
 import { LocalHub, startLocalHub } from '../support/local-hub.js';
@@ -125,6 +127,21 @@ describe('downloadModel', () => {
     for (let i = 1; i < w.length; i++) assert.ok(w[i]!.bytesDone >= w[i - 1]!.bytesDone, 'monotone');
     assert.ok(w.every((e) => e.bytesTotal === weights.length));
     assert.equal(w.at(-1)!.bytesDone, weights.length);
+  });
+
+  test("the official JS client's cache scanner reads our cache as its own", async () => {
+    const got = await downloadModel('org/tiny', { env: env() });
+    const info = await scanCacheDir(join(home, 'hub'));
+    assert.deepEqual(info.warnings, []);
+    assert.equal(info.repos.length, 1);
+    const repo = info.repos[0]!;
+    assert.equal(repo.id.name, 'org/tiny');
+    assert.equal(repo.id.type, 'model');
+    assert.equal(repo.revisions.length, 1);
+    assert.equal(repo.revisions[0]!.commitOid, got.commit);
+    assert.deepEqual(repo.revisions[0]!.refs, ['main']);
+    // Its scanner skips subfolders (Python's recurses), so compare the top level only.
+    assert.equal(repo.revisions[0]!.files.length, got.files.filter((f) => !f.includes('/')).length);
   });
 
   test('second call uses the cache: one HEAD (to learn the commit of main), no GET', async () => {
