@@ -701,7 +701,8 @@ async function transferOnce(ctx: Ctx, file: string, meta: FileMeta, incomplete: 
   if (meta.size === undefined || offset < meta.size) {
     res = await get(ctx, meta.downloadUrl, offset > 0 ? { Range: `bytes=${offset}-` } : {});
     if (res.status === 416) {
-      // The server says our partial file is not a prefix of anything it has: start over.
+      // Our partial file is at least as long as what the server has, so it is not a prefix of
+      // this file (left by another version, say): start over.
       await res.body?.cancel().catch(() => undefined);
       await rm(incomplete, { force: true });
       offset = 0;
