@@ -1,4 +1,5 @@
 export * from './graph.js';
+export * from './grad.js';
 export * from './ops/elementwise.js';
 export * from './ops/linear.js';
 export * from './ops/reduce.js';
