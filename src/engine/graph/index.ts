@@ -6,3 +6,4 @@ export * from './ops/reduce.js';
 export * from './ops/shape-ops.js';
 export * from './ops/nn.js';
 export * from './ops/composite.js';
+export * from './ops/dropout.js';
