@@ -9,8 +9,17 @@
  * as an int64 scalar input (`dropoutSeed(seed, step)` gives it, so resuming at step k gives
  * step k's masks exactly), using only Mul/Add/Mod on int64 with every intermediate below
  * 2^63: no overflow, so every device computes the same bits. The hash is three rounds of
- * x ← (x² + cᵣ) mod p, x ← 48271·x mod p over the prime p = 2³¹−1 (a quadratic map, so
- * neighbouring indices decorrelate; a linear generator alone would give striped masks).
+ * x ← (x² + cᵣ) mod p over the prime p = 2³¹−1 after x₀ = 48271·i + seed: a polynomial of
+ * degree 8 in the index mod p, so neighbouring indices decorrelate (a linear generator alone
+ * gives striped masks; extra linear steps between rounds would add cost and no mixing).
+ *
+ * Cost (measured, CPU, 2 shared cores, H=128, 2 layers, batch 16×64): dropout at every
+ * BertModel site makes a training step ~1.3–1.45× as long (27.6 → 40.1 ms in the quietest
+ * run), because this small model's GEMMs are cheap next to ~12 int64 ops per element of each
+ * attention map; the share falls as H grows. An earlier variant with a linear step in each
+ * round cost ~3×.
+ * On WebGPU the int64 Mod/Mul/Add run on the CPU provider (WebGPU has no int64 Mod), so the
+ * masks are computed on the host and copied; results match the CPU provider bit for bit.
  *
  * The mask comes from integers, so it is not differentiated: the output is a plain Mul of x
  * by mask/(1−p), and the Mul rule gives dx = dy·mask/(1−p).
@@ -45,7 +54,6 @@ export function dropoutMask(g: Graph, x: Value, rate: number, seed: Value, salt:
   let h = int(g, 'Mod', int(g, 'Add', int(g, 'Mul', index, c(48271n)), salted), c(P));
   for (const k of ROUND_CONSTANTS) {
     h = int(g, 'Mod', int(g, 'Add', int(g, 'Mul', h, h), c(k)), c(P));
-    h = int(g, 'Mod', int(g, 'Mul', h, c(48271n)), c(P));
   }
   const threshold = c(BigInt(Math.round(rate * Number(P))));
   const keep = g.node('GreaterOrEqual', [h, threshold], [{ dtype: 'bool', shape: x.shape }])[0]!;
