@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AdamW, Sgd, createOptimizer, layerLrMultiplier, restoreOptimizer, type Optimizer, type OptimizerState,
+  AdamW, Sgd, createOptimizer, layerLrMultiplier, layerwiseLrDecay, restoreOptimizer, type Optimizer, type OptimizerState,
 } from '../../src/engine/train/optimizer.js';
 import { SentenceLensError } from '../../src/engine/errors.js';
 
@@ -208,4 +208,7 @@ test('layer-wise LR decay multipliers for a 6-layer model', () => {
   throwsArg(() => m('encoder.layer.6.output.dense.weight'), /layer 6.*numLayers = 6/);
   throwsArg(() => layerLrMultiplier('heads.t.out.weight', 6, 0), /decay must be in \(0, 1\]/);
   throwsArg(() => m('cls.predictions.bias'), /"cls\.predictions\.bias" is not/);
+  const f = layerwiseLrDecay(6, d);
+  for (const n of ['heads.topic.out.weight', 'encoder.layer.2.output.dense.bias', 'embeddings.LayerNorm.weight']) assert.equal(f(n), m(n));
+  throwsArg(() => layerwiseLrDecay(6, 1.5), /decay must be in \(0, 1\]/);
 });

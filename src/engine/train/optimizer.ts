@@ -328,3 +328,17 @@ export function layerLrMultiplier(name: string, numLayers: number, decay: number
       return Math.pow(decay, numLayers - 1 - g.index);
   }
 }
+
+/** `layerLrMultiplier` as a per-name function for `applyUpdate`'s `lrMultiplier`, cached by name. */
+export function layerwiseLrDecay(numLayers: number, decay: number): (name: string) => number {
+  layerLrMultiplier('heads.x.out.weight', numLayers, decay); // validates numLayers and decay now
+  const cache = new Map<string, number>();
+  return (name) => {
+    let m = cache.get(name);
+    if (m === undefined) {
+      m = layerLrMultiplier(name, numLayers, decay);
+      cache.set(name, m);
+    }
+    return m;
+  };
+}
