@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { AdamW, Sgd, type Optimizer } from '../src/engine/train/optimizer.js';
 import { clipGlobalNorm } from '../src/engine/train/clip.js';
+import { ParameterSet, applyUpdate } from '../src/engine/train/step.js';
 
 const total = Math.round(Number(process.argv[2] ?? 110) * 1e6);
 // bert-base: embeddings ~23.8M, 12 layers × ~7.1M; here: one 23.8M tensor, then 7.1M-ish chunks.
@@ -50,3 +51,7 @@ time('AdamW step', () => stepAll(adamw));
 time('SGD step (momentum 0.9)', () => stepAll(sgdMomentum));
 time('SGD step (no momentum)', () => stepAll(sgd));
 time('clipGlobalNorm (no clip)', () => { clipGlobalNorm(grads, Infinity); });
+const set = new ParameterSet(params.map((p, k) => [`encoder.layer.0.p${k}.weight`, p] as const));
+const gradMap = new Map(grads.map((g, k) => [`encoder.layer.0.p${k}.weight`, g]));
+const adamw2 = new AdamW();
+time('applyUpdate (AdamW, clip 1e9)', () => { applyUpdate(set, gradMap, adamw2, 1e-5, { maxGradNorm: 1e9 }); });
