@@ -4,9 +4,11 @@ import { parseArgs } from 'node:util';
 import { SentenceLensError } from '../engine/errors.js';
 import type { CliIo, Command } from './command.js';
 import { classifyCommand } from './commands/classify.js';
+import { downloadCommand } from './commands/download.js';
 import { embedCommand } from './commands/embed.js';
+import { exportCommand } from './commands/export.js';
 
-const commands: Command[] = [embedCommand, classifyCommand];
+const commands: Command[] = [embedCommand, classifyCommand, downloadCommand, exportCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

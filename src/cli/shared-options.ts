@@ -10,14 +10,14 @@ export const modelOptions: OptionSpec = {
   'batch-size': { type: 'string' },
 };
 
-export const modelHelp = `  --model DIR          model folder (config.json, tokenizer.json, model.safetensors)
+export const modelHelp = `  --model M            hub id, model folder or checkpoint folder
   --device D           auto | cpu | webgpu | cuda (default auto)
   --max-length N       truncate sentences to N tokens (default 256)
   --batch-size N       sentences per batch (default 32)`;
 
 export function requireModel(values: Record<string, unknown>): string {
   const m = values['model'];
-  if (typeof m !== 'string' || m === '') throw new SentenceLensError('BAD_ARGUMENT', '--model is required (a model folder)');
+  if (typeof m !== 'string' || m === '') throw new SentenceLensError('BAD_ARGUMENT', '--model is required (a hub id, model folder or checkpoint folder)');
   return m;
 }
 

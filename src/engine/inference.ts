@@ -4,7 +4,9 @@
  */
 import { SentenceLensError } from './errors.js';
 import { lengthBuckets } from './batching.js';
-import { type LoadedModel, loadModelFolder } from './model/load.js';
+import { type LoadedModel, loadModel } from './model/load.js';
+import { resolveModelSource } from './model/source.js';
+import type { DownloadOptions } from './hub.js';
 import { buildInferenceGraph } from './model/inference-graph.js';
 import type { TaskSpec } from './model/heads.js';
 import type { Pooling } from './model/pooling.js';
@@ -54,9 +56,10 @@ export class SentenceModel {
     readonly tasks: readonly TaskSpec[],
   ) {}
 
-  static async load(dir: string, options: InferenceOptions = {}): Promise<SentenceModel> {
-    const model = await loadModelFolder(dir);
-    return SentenceModel.fromLoaded(model, options);
+  /** `model` is a hub id, a model folder or a checkpoint folder (see resolveModelSource). */
+  static async load(model: string, options: InferenceOptions & DownloadOptions = {}): Promise<SentenceModel> {
+    const source = await resolveModelSource(model, options);
+    return SentenceModel.fromLoaded(await loadModel(source), options);
   }
 
   static async fromLoaded(model: LoadedModel, options: InferenceOptions = {}): Promise<SentenceModel> {

@@ -34,7 +34,7 @@ for (const { name, config } of configs) {
     const { ids, mask, types, feeds } = batch(rng, [9, 4, 13], config.vocabSize);
     const ref = referenceBert(config, weights, ids, mask, types);
     for (const pooling of ['mean', 'cls'] as const) {
-      const g = buildInferenceGraph(config, weights, new Map(), { pooling, normalize: false, tasks: [], tokenStates: true });
+      const g = buildInferenceGraph(config, weights, new Map(), { pooling, normalize: false, tasks: [], tokenStatesOutput: 'token_states' });
       const session = await createSession(g.toBytes(), 'cpu');
       const out = await session.run(feeds);
       const tokens = out['token_states']!.data as Float32Array;

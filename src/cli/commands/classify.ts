@@ -1,6 +1,7 @@
 import { SentenceLensError } from '../../engine/errors.js';
 import { SentenceModel } from '../../engine/inference.js';
 import type { Command } from '../command.js';
+import { progressReporter } from '../progress.js';
 import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, requireModel } from '../shared-options.js';
 
 export const classifyCommand: Command = {
@@ -14,12 +15,16 @@ Prints [{"text", "tasks": {"<task>": {"label", "probs": {...}}}}, ...].`,
   async run(values, positionals, io) {
     const dir = requireModel(values);
     const texts = await readSentences(positionals, io);
+    const download = progressReporter(io.stderr, 'downloading', 'bytes');
     const model = await SentenceModel.load(dir, {
       device: deviceOption(values),
       maxLength: positiveInt(values, 'max-length'),
       batchSize: positiveInt(values, 'batch-size'),
       log: (m) => io.stderr.write(`${m}\n`),
+      signal: io.signal,
+      onProgress: (e) => download.update(e.bytesDone, e.bytesTotal, e.file),
     });
+    download.stop();
     try {
       if (model.tasks.length === 0) {
         throw new SentenceLensError('MISSING_FILE', `${dir} has no task heads (tasks.json and heads.safetensors); train them with "sentence-lens train" or use a checkpoint`);

@@ -1,6 +1,7 @@
 import { SentenceLensError } from '../../engine/errors.js';
 import { SentenceModel } from '../../engine/inference.js';
 import type { Command } from '../command.js';
+import { progressReporter } from '../progress.js';
 import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, requireModel } from '../shared-options.js';
 
 export const embedCommand: Command = {
@@ -18,6 +19,7 @@ Prints {"model", "device", "dim", "embeddings": [[...], ...]}.`,
     if (pooling !== 'mean' && pooling !== 'cls') throw new SentenceLensError('BAD_ARGUMENT', `--pooling expects mean or cls, got "${String(pooling)}"`);
     const dir = requireModel(values);
     const texts = await readSentences(positionals, io);
+    const download = progressReporter(io.stderr, 'downloading', 'bytes');
     const model = await SentenceModel.load(dir, {
       device: deviceOption(values),
       pooling,
@@ -25,7 +27,10 @@ Prints {"model", "device", "dim", "embeddings": [[...], ...]}.`,
       maxLength: positiveInt(values, 'max-length'),
       batchSize: positiveInt(values, 'batch-size'),
       log: (m) => io.stderr.write(`${m}\n`),
+      signal: io.signal,
+      onProgress: (e) => download.update(e.bytesDone, e.bytesTotal, e.file),
     });
+    download.stop();
     try {
       const results = await model.run(texts, { signal: io.signal });
       const embeddings = results.map((r) => Array.from(r.embedding));

@@ -11,6 +11,8 @@ import { SentenceLensError } from '../errors.js';
 import { Rng } from '../random.js';
 import { writeSafetensors } from '../weights/safetensors.js';
 import type { BertConfigJson } from './config-json.js';
+import { bertParameterShapes } from './bert-weights.js';
+import { parseBertConfig } from './config.js';
 import { SAMPLE_SENTENCES } from './sample-sentences.js';
 import { buildVocab, PAD_ID, tokenizerConfigJson, tokenizerJson } from './wordpiece-vocab.js';
 
@@ -58,33 +60,15 @@ export interface ParameterSpec {
 export function bertParameterSpecs(config: BertConfigJson, options: { prefix?: string; pooler?: boolean } = {}): ParameterSpec[] {
   const p = options.prefix ?? '';
   const H = config.hidden_size;
-  const I = config.intermediate_size;
-  const specs: ParameterSpec[] = [];
-  const linear = (name: string, out: number, inp: number): void => {
-    specs.push({ name: `${p}${name}.weight`, shape: [out, inp], init: 'weight' });
-    specs.push({ name: `${p}${name}.bias`, shape: [out], init: 'bias' });
-  };
-  const layerNorm = (name: string): void => {
-    specs.push({ name: `${p}${name}.weight`, shape: [H], init: 'ln-weight' });
-    specs.push({ name: `${p}${name}.bias`, shape: [H], init: 'ln-bias' });
-  };
-  specs.push({ name: `${p}embeddings.word_embeddings.weight`, shape: [config.vocab_size, H], init: 'weight' });
-  specs.push({ name: `${p}embeddings.position_embeddings.weight`, shape: [config.max_position_embeddings, H], init: 'weight' });
-  specs.push({ name: `${p}embeddings.token_type_embeddings.weight`, shape: [config.type_vocab_size, H], init: 'weight' });
-  layerNorm('embeddings.LayerNorm');
-  for (let i = 0; i < config.num_hidden_layers; i++) {
-    const l = `encoder.layer.${i}`;
-    linear(`${l}.attention.self.query`, H, H);
-    linear(`${l}.attention.self.key`, H, H);
-    linear(`${l}.attention.self.value`, H, H);
-    linear(`${l}.attention.output.dense`, H, H);
-    layerNorm(`${l}.attention.output.LayerNorm`);
-    linear(`${l}.intermediate.dense`, I, H);
-    linear(`${l}.output.dense`, H, I);
-    layerNorm(`${l}.output.LayerNorm`);
-  }
-  if (options.pooler ?? true) linear('pooler.dense', H, H);
-  return specs;
+  const shapes = [...bertParameterShapes(parseBertConfig(config, 'generated config'))];
+  if (options.pooler ?? true) shapes.push(['pooler.dense.weight', [H, H]], ['pooler.dense.bias', [H]]);
+  return shapes.map(([name, shape]) => ({ name: `${p}${name}`, shape, init: initFor(name) }));
+}
+
+function initFor(name: string): Init {
+  if (name.endsWith('LayerNorm.weight')) return 'ln-weight';
+  if (name.endsWith('LayerNorm.bias')) return 'ln-bias';
+  return name.endsWith('.bias') ? 'bias' : 'weight';
 }
 
 function maskedLmSpecs(config: BertConfigJson): ParameterSpec[] {
@@ -121,28 +105,6 @@ function fill(spec: ParameterSpec, rng: Rng, std: number, randomLayerNorm: boole
   return out;
 }
 
-function checkConfig(config: BertConfigJson): void {
-  for (const key of [
-    'hidden_size',
-    'num_hidden_layers',
-    'num_attention_heads',
-    'intermediate_size',
-    'max_position_embeddings',
-    'type_vocab_size',
-  ] as const) {
-    const v = config[key];
-    if (!Number.isSafeInteger(v) || v < 1) {
-      throw new SentenceLensError('BAD_CONFIG', `generated config: ${key} should be a positive integer, found ${v}`);
-    }
-  }
-  if (config.hidden_size % config.num_attention_heads !== 0) {
-    throw new SentenceLensError(
-      'BAD_CONFIG',
-      `generated config: hidden_size ${config.hidden_size} is not a multiple of num_attention_heads ${config.num_attention_heads}`,
-    );
-  }
-}
-
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
@@ -155,7 +117,7 @@ export async function generateModelFolder(dir: string, options: GenerateModelOpt
   });
   // The vocabulary decides vocab_size, whatever the partial config said.
   const config: BertConfigJson = { ...TINY, ...options.config, vocab_size: vocab.length };
-  checkConfig(config);
+  parseBertConfig(config, 'generated config');
 
   const rng = new Rng(options.seed ?? 1);
   const specs = bertParameterSpecs(config, { prefix: options.prefix ?? '', pooler: options.pooler ?? true });

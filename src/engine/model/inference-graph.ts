@@ -15,8 +15,8 @@ export interface InferenceGraphOptions {
   readonly normalize: boolean;
   readonly tasks: readonly TaskSpec[];
   readonly floatType?: 'float32' | 'float64';
-  /** Also output token states (tests compare them with the reference forward). */
-  readonly tokenStates?: boolean;
+  /** Also output token states under this name (the parity tests; transformers.js reads last_hidden_state). */
+  readonly tokenStatesOutput?: string;
 }
 
 export function buildInferenceGraph(
@@ -32,7 +32,7 @@ export function buildInferenceGraph(
   const enc = buildBertEncoder(g, config, backbone, { inputIds, attentionMask, tokenTypeIds });
   const pooled = pool(g, enc.tokens, enc.maskFloat, options.pooling);
   g.output(options.normalize ? l2Normalize(g, pooled) : pooled, 'sentence_embedding');
-  if (options.tokenStates) g.output(enc.tokens, 'token_states');
+  if (options.tokenStatesOutput) g.output(enc.tokens, options.tokenStatesOutput);
   for (const task of options.tasks) {
     // Heads read the un-normalised pooled vector, so the embedding display setting never
     // changes what a trained head sees.

@@ -1,0 +1,128 @@
+/**
+ * Inference throughput on the CPU, against the machine's GEMM peak and against the peer
+ * (transformers.js's feature-extraction pipeline on the same weights), in one run.
+ *   npm run bench:infer [-- --shape minilm|bert-base|all] [--quick]
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { env as hfEnv, pipeline } from '@huggingface/transformers';
+import { SentenceModel } from '../src/engine/inference.js';
+import { generateModelFolder, readBundledSentences } from '../src/engine/model/generate.js';
+import { buildInferenceGraph } from '../src/engine/model/inference-graph.js';
+import { loadModelFolder } from '../src/engine/model/load.js';
+import { Graph, matmul, reduceSum } from '../src/engine/graph/index.js';
+import { createSession, ort } from '../src/engine/runtime/session.js';
+import { Rng } from '../src/engine/random.js';
+import { describeMachine, timeIt } from './machine.js';
+
+const SHAPES = {
+  minilm: { name: 'MiniLM-L6 shape', layers: 6, hidden: 384, heads: 12, intermediate: 1536 },
+  'bert-base': { name: 'bert-base shape', layers: 12, hidden: 768, heads: 12, intermediate: 3072 },
+} as const;
+type Shape = (typeof SHAPES)[keyof typeof SHAPES];
+
+const { values } = parseArgs({ options: { shape: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false } } });
+const quick = values.quick!;
+const shapes = values.shape === 'all' ? Object.values(SHAPES) : [SHAPES[values.shape as keyof typeof SHAPES]];
+if (shapes.some((s) => !s)) throw new Error(`--shape expects minilm, bert-base or all`);
+
+/** Model FLOPs of a forward pass: 2 per multiply-add in every projection and attention product. */
+function forwardFlops(s: Shape, batch: number, seq: number): number {
+  const tokens = batch * seq;
+  const dense = 2 * tokens * (4 * s.hidden * s.hidden + 2 * s.hidden * s.intermediate);
+  const attention = 2 * 2 * batch * seq * seq * s.hidden;
+  return s.layers * (dense + attention);
+}
+
+async function gemmPeak(): Promise<number> {
+  const n = 2048;
+  const g = new Graph();
+  const a = g.input('a', 'float32', [n, n]);
+  const b = g.parameter('b', { shape: [n, n], data: new Float32Array(n * n).fill(1 / n) }, false);
+  // Reducing inside the graph keeps the 16 MB output copy out of the timing.
+  g.output(reduceSum(g, matmul(g, a, b), [0, 1]), 'y');
+  const session = await createSession(g.toBytes(), 'cpu');
+  const feeds = { a: new ort.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]) };
+  await session.run(feeds);
+  const { meanMs } = await timeIt(() => session.run(feeds), 5, quick ? 500 : 3000);
+  await session.release();
+  return (2 * n ** 3) / (meanMs / 1000) / 1e9;
+}
+
+/** Texts that tokenize to exactly `seq` tokens: seq − 2 whole vocabulary words. */
+function uniformTexts(words: string[], batch: number, seq: number, rng: Rng): string[] {
+  return Array.from({ length: batch }, () => Array.from({ length: seq - 2 }, () => words[rng.int(words.length)]).join(' '));
+}
+
+async function main(): Promise<void> {
+  console.log(`# bench:infer — ${new Date().toISOString()}`);
+  console.log(`machine: ${describeMachine()}`);
+  const peak = await gemmPeak();
+  console.log(`GEMM peak (ONNX MatMul 2048³, reduced in-graph): ${peak.toFixed(1)} GFLOP/s\n`);
+  const sentences = await readBundledSentences();
+  hfEnv.allowRemoteModels = false;
+  hfEnv.allowLocalModels = true;
+  hfEnv.useFSCache = false;
+
+  for (const shape of shapes) {
+    const dir = await mkdtemp(join(tmpdir(), 'sl-bench-'));
+    try {
+      await generateModelFolder(dir, {
+        texts: sentences, seed: 1, vocabSize: 30522,
+        config: { num_hidden_layers: shape.layers, hidden_size: shape.hidden, num_attention_heads: shape.heads, intermediate_size: shape.intermediate, max_position_embeddings: 512 },
+      });
+      // The peer runs the same weights through our exported graph (token states out).
+      const loaded = await loadModelFolder(dir);
+      await mkdir(join(dir, 'onnx'));
+      const peerGraph = buildInferenceGraph(loaded.config, loaded.backbone, new Map(), { pooling: 'mean', normalize: false, tasks: [], tokenStatesOutput: 'last_hidden_state' });
+      await writeFile(join(dir, 'onnx', 'model.onnx'), peerGraph.toBytes());
+      const peer = await pipeline('feature-extraction', dir, { device: 'cpu', dtype: 'fp32', local_files_only: true });
+      const vocabWords = (await import('node:fs')).readFileSync(join(dir, 'vocab.txt'), 'utf8').split('\n').filter((w) => /^[a-z]{3,}$/.test(w));
+      const rng = new Rng(7);
+      console.log(`## ${shape.name}: ${shape.layers} layers × ${shape.hidden} hidden, ${shape.heads} heads, ${shape.intermediate} intermediate (random weights)`);
+      console.log('| workload | Sentence Lens sent/s | GFLOP/s | % of GEMM peak | transformers.js sent/s | ratio |');
+      console.log('|---|---|---|---|---|---|');
+      const budget = quick ? 300 : shape.layers > 6 ? 4000 : 2500;
+      for (const seq of [32, 128]) {
+        for (const batch of [1, 8, 32]) {
+          const texts = uniformTexts(vocabWords, batch, seq, rng);
+          const ours = await SentenceModel.fromLoaded(loaded, { device: 'cpu', batchSize: batch, maxLength: 512 });
+          const check = ours.tokenizer.encode(texts, 512).ids;
+          if (check.some((r) => r.length !== seq)) throw new Error('uniform texts did not tokenize to the intended length');
+          await ours.run(texts);
+          const a = await timeIt(() => ours.run(texts), 2, budget);
+          await ours.release();
+          await peer(texts, { pooling: 'mean', normalize: false });
+          const b = await timeIt(() => peer(texts, { pooling: 'mean', normalize: false }), 2, budget);
+          const oursRate = batch / (a.meanMs / 1000);
+          const peerRate = batch / (b.meanMs / 1000);
+          const gflops = forwardFlops(shape, batch, seq) / (a.meanMs / 1000) / 1e9;
+          console.log(`| uniform batch ${batch} × seq ${seq} | ${oursRate.toFixed(1)} | ${gflops.toFixed(1)} | ${((100 * gflops) / peak).toFixed(0)}% | ${peerRate.toFixed(1)} | ${(oursRate / peerRate).toFixed(2)}× |`);
+          if (batch === 1) console.log(`|   (batch-1 latency: ours ${a.meanMs.toFixed(1)} ms, peer ${b.meanMs.toFixed(1)} ms) | | | | | |`);
+        }
+      }
+      // The document: every bundled sentence in file order, batch 32, as the editor sends them.
+      const doc = quick ? sentences.slice(0, 128) : sentences;
+      const ours = await SentenceModel.fromLoaded(loaded, { device: 'cpu', batchSize: 32, maxLength: 128 });
+      const tokenCount = ours.tokenizer.encode(doc, 128).ids.reduce((s, r) => s + r.length, 0);
+      await ours.run(doc.slice(0, 32));
+      const a = await timeIt(() => ours.run(doc), 1, quick ? 0 : budget);
+      await ours.release();
+      const runPeer = async () => {
+        for (let i = 0; i < doc.length; i += 32) await peer(doc.slice(i, i + 32), { pooling: 'mean', normalize: false });
+      };
+      const b = await timeIt(runPeer, 1, quick ? 0 : budget);
+      const oursRate = doc.length / (a.meanMs / 1000);
+      const peerRate = doc.length / (b.meanMs / 1000);
+      console.log(`| document: ${doc.length} bundled sentences in file order, batch 32 (${tokenCount} tokens) | ${oursRate.toFixed(1)} | | | ${peerRate.toFixed(1)} | ${(oursRate / peerRate).toFixed(2)}× |`);
+      console.log('');
+      await peer.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+await main();

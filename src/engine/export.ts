@@ -1,0 +1,66 @@
+/**
+ * One self-contained ONNX file (token ids → sentence embedding and each task's
+ * probabilities) with a JSON sidecar and the tokenizer beside it, for any ONNX Runtime,
+ * Triton or transformers.js to serve.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { SentenceLensError } from './errors.js';
+import type { DownloadOptions } from './hub.js';
+import { buildInferenceGraph } from './model/inference-graph.js';
+import { loadModel } from './model/load.js';
+import type { Pooling } from './model/pooling.js';
+import { resolveModelSource } from './model/source.js';
+import { TOKENIZER_FILES } from './weights/checkpoint.js';
+
+export interface ExportOptions extends DownloadOptions {
+  readonly pooling?: Pooling;
+  readonly normalize?: boolean;
+  readonly maxLength?: number;
+}
+
+export interface ExportResult {
+  readonly onnx: string;
+  readonly sidecar: string;
+  readonly outputs: string[];
+  readonly bytes: number;
+}
+
+export function sidecarPath(onnxPath: string): string {
+  return onnxPath.replace(/\.onnx$/i, '') + '.json';
+}
+
+export async function exportOnnx(model: string, out: string, options: ExportOptions = {}): Promise<ExportResult> {
+  if (!out.toLowerCase().endsWith('.onnx')) throw new SentenceLensError('BAD_ARGUMENT', `--out should name an .onnx file, got "${out}"`);
+  const loaded = await loadModel(await resolveModelSource(model, options));
+  const tasks = loaded.heads?.tasksFile.tasks ?? [];
+  const pooling = options.pooling ?? loaded.heads?.tasksFile.pooling ?? 'mean';
+  const normalize = options.normalize ?? false;
+  const maxLength = Math.min(options.maxLength ?? 256, loaded.config.maxPositions);
+  const graph = buildInferenceGraph(loaded.config, loaded.backbone, loaded.heads?.weights ?? new Map(), { pooling, normalize, tasks });
+  const bytes = graph.toBytes({ 'sentence_lens.pooling': pooling, 'sentence_lens.normalize': String(normalize) });
+  const dir = dirname(out);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(out)}.tmp-${process.pid}`);
+  await writeFile(tmp, bytes);
+  await rename(tmp, out);
+  const sidecar = sidecarPath(out);
+  const outputs = ['sentence_embedding', ...tasks.map((t) => `${t.name}_probs`)];
+  await writeFile(sidecar, JSON.stringify({
+    format: 1,
+    model: basename(out),
+    source: model,
+    inputs: { input_ids: 'int64 [batch, seq]', attention_mask: 'int64 [batch, seq]', token_type_ids: 'int64 [batch, seq]' },
+    outputs: { sentence_embedding: { dim: loaded.config.hiddenSize, normalized: normalize }, ...Object.fromEntries(tasks.map((t) => [`${t.name}_probs`, { labels: t.labels }])) },
+    pooling,
+    normalize,
+    maxLength,
+    tasks: tasks.map((t) => ({ name: t.name, labels: t.labels })),
+  }, null, 2) + '\n');
+  for (const f of TOKENIZER_FILES) {
+    const src = join(loaded.dir, f);
+    if (existsSync(src)) await copyFile(src, join(dir, f));
+  }
+  return { onnx: out, sidecar, outputs, bytes: bytes.length };
+}

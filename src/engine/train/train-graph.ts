@@ -1,0 +1,104 @@
+/**
+ * The training graph: forward, per-task losses and the gradients of every trainable parameter
+ * in one ONNX graph, so one `session.run` returns losses, logits and gradients. Trainable
+ * parameters are graph inputs (the optimizer feeds their current values each step); frozen
+ * ones are initializers and get no backward nodes.
+ */
+import { Graph, type Value, dropout as applyDropout, grad } from '../graph/index.js';
+import { buildBertEncoder } from '../model/bert.js';
+import type { Tensor } from '../model/bert-weights.js';
+import type { BertConfig } from '../model/config.js';
+import { buildHead, type TaskSpec } from '../model/heads.js';
+import { pool, type Pooling } from '../model/pooling.js';
+import { multiTaskLoss } from './losses.js';
+
+export interface TrainingGraphOptions {
+  readonly pooling: Pooling;
+  /** Backbone (HF names) and head (`heads.<task>.…`) parameters that train. */
+  readonly isTrainable: (name: string) => boolean;
+  /** Per-task loss weight by task name (default 1); 0 removes the task from the loss. */
+  readonly lossWeights?: Readonly<Record<string, number>>;
+  /** Per-task class weights, one per label, by task name. */
+  readonly classWeights?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Dropout at BertModel's sites, with masks from the int64 scalar input `dropout_seed`
+   * (feed `dropoutSeed(seed, step)`). `rate` overrides the config's rates at every site the
+   * config enables. Absent: no dropout.
+   */
+  readonly dropout?: { readonly rate?: number; readonly seedInput: true };
+  readonly floatType?: 'float32' | 'float64';
+}
+
+export interface TrainableParam {
+  readonly name: string;
+  /** The graph input to feed with the parameter's current value (same name). */
+  readonly value: Value;
+  /** Output name of its gradient: `grad:<name>`. */
+  readonly grad: string;
+}
+
+export interface TrainingGraph {
+  readonly graph: Graph;
+  readonly trainable: TrainableParam[];
+  /** Tasks whose loss is an output (`loss_<task>`); weight-0 tasks are not among them. */
+  readonly lossTasks: string[];
+}
+
+/**
+ * Inputs: input_ids, attention_mask, token_type_ids (int64 [batch, seq]); per task
+ * labels_<task> (int64 [batch]) and mask_<task> (float [batch], 1 where the row has a label);
+ * dropout_seed (int64 scalar) when dropout is on. Outputs: loss, loss_<task>, logits_<task>,
+ * grad:<param>. A head whose task has loss weight 0 cannot learn anything, so its parameters
+ * are frozen here whatever `isTrainable` says, rather than handed to the optimizer with zeros.
+ */
+export function buildTrainingGraph(
+  config: BertConfig,
+  backbone: ReadonlyMap<string, Tensor>,
+  heads: ReadonlyMap<string, Tensor>,
+  tasks: readonly TaskSpec[],
+  options: TrainingGraphOptions,
+): TrainingGraph {
+  const g = new Graph({ floatType: options.floatType, name: 'sentence_lens_training' });
+  const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
+  const attentionMask = g.input('attention_mask', 'int64', ['batch', 'seq']);
+  const tokenTypeIds = g.input('token_type_ids', 'int64', ['batch', 'seq']);
+  const taskInputs = tasks.map((t) => ({
+    labels: g.input(`labels_${t.name}`, 'int64', ['batch']),
+    mask: g.input(`mask_${t.name}`, g.floatType, ['batch']),
+  }));
+  const seed = options.dropout ? g.input('dropout_seed', 'int64', []) : undefined;
+  let salt = 0;
+  const drop = seed
+    ? (g: Graph, x: Value, _site: string, rate: number) => applyDropout(g, x, options.dropout!.rate ?? rate, seed, salt++)
+    : undefined;
+
+  const enc = buildBertEncoder(g, config, backbone, { inputIds, attentionMask, tokenTypeIds }, { isTrainable: options.isTrainable, dropout: drop });
+  const pooled = pool(g, enc.tokens, enc.maskFloat, options.pooling);
+  const weightOf = (t: TaskSpec) => options.lossWeights?.[t.name] ?? 1;
+  const params = new Map<string, Value>(enc.params);
+  const logits = tasks.map((t) => {
+    const head = buildHead(g, pooled, t, heads, (name) => weightOf(t) !== 0 && options.isTrainable(name));
+    for (const [n, v] of head.params) params.set(n, v);
+    g.output(head.logits, `logits_${t.name}`);
+    return head.logits;
+  });
+
+  const { total, perTask } = multiTaskLoss(g, tasks.map((t, i) => {
+    const cw = options.classWeights?.[t.name];
+    if (cw && cw.length !== t.labels.length) throw new Error(`class weights for task "${t.name}": ${cw.length} given, ${t.labels.length} labels`);
+    return { logits: logits[i]!, ...taskInputs[i]!, weight: weightOf(t), classWeights: cw ? g.constant([...cw], g.floatType, [cw.length]) : undefined };
+  }));
+  g.output(total, 'loss');
+  const lossTasks: string[] = [];
+  perTask.forEach((l, i) => {
+    if (!l) return;
+    g.output(l, `loss_${tasks[i]!.name}`);
+    lossTasks.push(tasks[i]!.name);
+  });
+
+  const trainableValues = new Set(g.trainableParams.map((p) => p.value));
+  const trainable = [...params].filter(([, v]) => trainableValues.has(v)).map(([name, value]) => ({ name, value, grad: `grad:${name}` }));
+  const grads = grad(g, total, trainable.map((t) => t.value));
+  for (const t of trainable) g.output(grads.get(t.value)!, t.grad);
+  return { graph: g, trainable, lossTasks };
+}

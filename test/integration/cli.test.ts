@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { SentenceModel } from '../../src/engine/inference.js';
+import { CLI, runCli } from '../support/run-cli.js';
+import { modelWithHeads } from '../support/model-folder.js';
+
+test('the CLI bundle exists (npm test builds it first)', () => {
+  assert.ok(existsSync(CLI), `${CLI} missing: run npm run build`);
+});
+
+test('embed prints model, device, dim and one vector per sentence, equal to the engine', async () => {
+  const dir = await modelWithHeads();
+  const r = await runCli(['embed', '--model', dir, '--device', 'cpu', '--normalize', 'The cake was dry.', 'We won the cup!']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.model, dir);
+  assert.equal(out.device, 'cpu');
+  assert.equal(out.dim, 32);
+  assert.equal(out.embeddings.length, 2);
+  const engine = await SentenceModel.load(dir, { device: 'cpu', normalize: true });
+  const expected = await engine.run(['The cake was dry.', 'We won the cup!']);
+  await engine.release();
+  out.embeddings.forEach((e: number[], i: number) => {
+    assert.equal(e.length, 32);
+    e.forEach((x, j) => assert.ok(Math.abs(x - expected[i]!.embedding[j]!) < 1e-6));
+  });
+});
+
+test('classify reads sentences from stdin, one per line, and prints labels and probabilities', async () => {
+  const dir = await modelWithHeads();
+  const r = await runCli(['classify', '--model', dir, '--device', 'cpu'], { stdin: 'The cake was dry.\n\nWe won the cup!\r\nA gripping novel.\n' });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.map((x: { text: string }) => x.text), ['The cake was dry.', 'We won the cup!', 'A gripping novel.']);
+  for (const row of out) {
+    assert.deepEqual(Object.keys(row.tasks), ['topic', 'sentiment']);
+    assert.deepEqual(Object.keys(row.tasks.topic.probs), ['food', 'sports', 'reading']);
+    assert.ok(row.tasks.topic.probs[row.tasks.topic.label] >= Math.max(...Object.values(row.tasks.topic.probs) as number[]));
+  }
+});
+
+test('--help works for the CLI and every command', async () => {
+  const top = await runCli(['--help']);
+  assert.equal(top.code, 0);
+  assert.match(top.stdout, /embed/);
+  assert.match(top.stdout, /classify/);
+  for (const c of ['embed', 'classify']) {
+    const r = await runCli([c, '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, new RegExp(`Usage: sentence-lens ${c}`));
+    assert.match(r.stdout, /--model/);
+  }
+});
+
+test('errors go to stderr with a non-zero exit and no stack trace unless --debug', async () => {
+  const missing = await runCli(['embed', '--model', '/no/such/dir', 'hello']);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stdout, '');
+  assert.match(missing.stderr, /model folder \/no\/such\/dir does not exist/);
+  assert.doesNotMatch(missing.stderr, /\n\s+at /);
+  const debug = await runCli(['embed', '--model', '/no/such/dir', '--debug', 'hello']);
+  assert.match(debug.stderr, /\n\s+at /);
+  const badOption = await runCli(['embed', '--modle', 'x']);
+  assert.equal(badOption.code, 1);
+  assert.match(badOption.stderr, /--modle/);
+  const badPooling = await runCli(['embed', '--model', 'x', '--pooling', 'max', 'hi']);
+  assert.match(badPooling.stderr, /--pooling expects mean or cls/);
+  const unknown = await runCli(['frobnicate']);
+  assert.equal(unknown.code, 2);
+  const noHeads = await modelWithHeads();
+  const { rm } = await import('node:fs/promises');
+  await rm(`${noHeads}/tasks.json`);
+  const r = await runCli(['classify', '--model', noHeads, '--device', 'cpu', 'hi']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no task heads/);
+});
