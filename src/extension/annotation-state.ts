@@ -5,6 +5,21 @@
 import type { Classification } from '../protocol.js';
 import type { SentenceRange } from './sentences.js';
 
+/** Sentences per classify request in Annotate Document: big enough to batch well, small enough that decorations appear as it goes. */
+export const ANNOTATE_CHUNK = 1024;
+
+/**
+ * The requests Annotate Document sends: sentences ordered by length, then cut into chunks, so each
+ * chunk's length buckets are as tight as one request over everything would make them (chunking
+ * document order instead cost ~40% more inference time on a 2,000-sentence text).
+ */
+export function annotationChunks<T extends { readonly text: string }>(sentences: readonly T[], size = ANNOTATE_CHUNK): T[][] {
+  const sorted = [...sentences].sort((a, b) => a.text.length - b.text.length);
+  const out: T[][] = [];
+  for (let i = 0; i < sorted.length; i += size) out.push(sorted.slice(i, i + size));
+  return out;
+}
+
 export interface Annotation extends SentenceRange {
   readonly result: Classification;
 }

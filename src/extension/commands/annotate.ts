@@ -1,13 +1,11 @@
 /** Annotate Document, Clear Annotations, Toggle Auto-Annotate. */
 import * as vscode from 'vscode';
 import type { Annotation } from '../annotation-state.js';
-import { diffSentences } from '../annotation-state.js';
+import { annotationChunks, diffSentences } from '../annotation-state.js';
 import { sentenceRanges } from '../sentences.js';
 import { SECTION } from '../settings.js';
 import { type CommandContext, guarded } from './context.js';
 
-/** Sentences per request: big enough to batch well, small enough that decorations appear as it goes. */
-export const CHUNK = 512;
 
 /**
  * Classifies every sentence of `doc` that has no annotation yet (unchanged ones are kept, moved
@@ -26,8 +24,7 @@ export async function annotateIncrementally(
   const todo = diff.toClassify;
   let done = 0;
   report?.(0, todo.length);
-  for (let i = 0; i < todo.length; i += CHUNK) {
-    const chunk = todo.slice(i, i + CHUNK);
+  for (const chunk of annotationChunks(todo)) {
     const { results } = await ctx.host.classify(
       chunk.map((s) => s.text),
       token,

@@ -68,3 +68,11 @@ test('merge replaces overlapping annotations and sorts', () => {
   assert.deepEqual(mergeAnnotations(old, [whole]).map((a) => a.text), ['One two. Three four.']);
   assert.deepEqual(mergeAnnotations([old[1]!], [old[0]!]).map((a) => a.start), [0, 9]);
 });
+
+test('annotation chunks: every sentence once, by length, at most `size` each', async () => {
+  const { annotationChunks } = await import('../../../src/extension/annotation-state.js');
+  const s = sentenceRanges('A much longer sentence here. Short. Mid one here. X.');
+  const chunks = annotationChunks(s, 3);
+  assert.deepEqual(chunks.map((c) => c.length), [3, 1]);
+  assert.deepEqual(chunks.flat().map((x) => x.text), ['X.', 'Short.', 'Mid one here.', 'A much longer sentence here.']);
+});

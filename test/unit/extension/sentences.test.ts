@@ -42,3 +42,17 @@ test('sentences of a selection keep document offsets', () => {
   assert.deepEqual(r.map((s) => s.text), ['First one.', 'Second one.']);
   for (const s of r) assert.equal(text.slice(s.start, s.end), s.text);
 });
+
+test('long texts are segmented in pieces with the same result as in one go', async () => {
+  const { readBundledSentences } = await import('../../../src/engine/model/generate.js');
+  const b = await readBundledSentences();
+  const extra = ['Mr. Smith met Dr. Jones at 3 p.m. yesterday.', 'He said "Stop." and left.', 'e.g. this one... and that one?!', 'A'.repeat(9000) + '.'];
+  const parts = Array.from({ length: 600 }, (_, i) => (i % 50 === 7 ? extra[i % extra.length]! : b[i % b.length]!));
+  for (const text of [parts.join(' '), parts.join('\n'), parts.join('  \r\n')]) {
+    const whole = [...new Intl.Segmenter(undefined, { granularity: 'sentence' }).segment(text)]
+      .map((s) => ({ t: s.segment.trim(), i: s.index + s.segment.length - s.segment.trimStart().length }))
+      .filter((s) => s.t);
+    const mine = sentenceRanges(text);
+    assert.deepEqual(mine.map((s) => [s.start, s.text]), whole.map((s) => [s.i, s.t]));
+  }
+});
