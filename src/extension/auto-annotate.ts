@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { annotateIncrementally } from './commands/annotate.js';
 import type { CommandContext } from './commands/context.js';
+import { ClientError } from './server-client.js';
 
 export const DEBOUNCE_MS = 500;
 
@@ -45,6 +46,7 @@ export class AutoAnnotator implements vscode.Disposable {
       });
       if (n > 0) this.ctx.log.debug(`auto-annotated ${n} sentence(s) in ${k}`);
     } catch (e) {
+      if (e instanceof ClientError && e.code === 'CANCELLED') return;
       // Quietly: auto-annotation must not pop errors at every keystroke; the status bar shows the state.
       this.ctx.log.warn(`auto-annotation of ${k} failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
