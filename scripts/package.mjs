@@ -1,9 +1,9 @@
 // Packages the extension with vsce, offline, for one platform target (default: this machine's),
 // e.g. `node scripts/package.mjs --target linux-x64`. A target package carries only that platform's
-// native binaries (onnxruntime-node, sharp/libvips); `--target universal` keeps them all (~120 MB).
+// native binaries (onnxruntime-node); `--target universal` keeps them all (~120 MB).
 // The ignore list is .vscodeignore plus the other platforms' binary folders.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,11 +18,6 @@ if (target !== 'universal') {
   const ort = 'node_modules/onnxruntime-node/bin/napi-v6';
   for (const p of readdirSync(ort)) {
     for (const a of readdirSync(join(ort, p))) if (p !== platform || a !== arch) extra.push(`${ort}/${p}/${a}/**`);
-  }
-  for (const d of existsSync('node_modules/@img') ? readdirSync('node_modules/@img') : []) {
-    // @img/sharp-<platform>-<arch>, @img/sharp-libvips-<platform>-<arch>, @img/sharp-wasm32 ...
-    const m = /^sharp-(?:libvips-)?(.+)$/.exec(d);
-    if (m && m[1] !== target && statSync(join('node_modules/@img', d)).isDirectory()) extra.push(`node_modules/@img/${d}/**`);
   }
 }
 const temp = mkdtempSync(join(tmpdir(), 'sl-package-'));
