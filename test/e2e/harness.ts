@@ -38,6 +38,16 @@ export function e2eUnavailable(): string | undefined {
   return undefined;
 }
 
+/**
+ * For `test(name, { skip: e2eSkip() }, ...)`: the reason to skip when code-server or chromium is
+ * missing, or false. With SENTENCE_LENS_E2E_REQUIRED=1 (set by .ci/run) it never skips, so a
+ * missing install fails loudly in startCodeServer instead.
+ */
+export function e2eSkip(): string | false {
+  if (process.env.SENTENCE_LENS_E2E_REQUIRED === '1') return false;
+  return e2eUnavailable() ?? false;
+}
+
 /** Settings that keep the workbench quiet and deterministic; `settings` passed by a test win. */
 export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
   'security.workspace.trust.enabled': false,

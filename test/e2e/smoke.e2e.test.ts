@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { e2eUnavailable, packageExtension, startCodeServer, type CodeServer } from './harness.js';
+import { e2eSkip, packageExtension, startCodeServer, type CodeServer } from './harness.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixture-extension', import.meta.url));
-const skip = e2eUnavailable();
 
-test('code-server harness smoke test', { timeout: 600_000, skip }, async (t) => {
+test('code-server harness smoke test', { timeout: 600_000, skip: e2eSkip() }, async (t) => {
   const temp = mkdtempSync(join(tmpdir(), 'sl-smoke-'));
   const workspace = join(temp, 'workspace');
   mkdirSync(workspace);
