@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
 const execFileAsync = promisify(execFile);
 
@@ -476,6 +476,31 @@ export class CodeServer {
       .first();
     await loc.waitFor({ state: 'visible', timeout: timeoutMs });
     return (await loc.textContent())?.trim() ?? '';
+  }
+
+  /** Clicks a button (e.g. "OK", "Retry") on the notification toast whose message matches. */
+  async clickNotificationButton(match: string | RegExp, button: string): Promise<void> {
+    const toast = this.page
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ has: this.page.locator('.notification-list-item-message', { hasText: match }) })
+      .first();
+    await toast.locator('.monaco-button', { hasText: exactText(button) }).first().click();
+    await toast.waitFor({ state: 'hidden' });
+  }
+
+  /**
+   * The content of a visible webview (`index` among the visible ones, default the first). VS Code
+   * nests the webview's document in two iframes (iframe.webview > iframe#active-frame) and the
+   * outer one carries no title. Use it like a page: `cs.webview().locator('h1')`.
+   */
+  webview(index = 0): FrameLocator {
+    return this.page
+      .locator('iframe.webview.ready')
+      .filter({ visible: true })
+      .nth(index)
+      .contentFrame()
+      .locator('iframe#active-frame')
+      .contentFrame();
   }
 
   /** Dismisses all notification toasts. */

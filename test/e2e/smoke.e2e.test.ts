@@ -60,6 +60,19 @@ test('code-server harness smoke test', { timeout: 600_000, skip: e2eSkip() }, as
     await cs!.screenshot('smoke-05-hover');
   });
 
+  await t.test('webview content is reachable and posts messages back', async () => {
+    await cs!.clearNotifications();
+    await cs!.runCommand('Fixture: Show Webview');
+    await cs!.waitForText(cs!.page.locator('.tab.active', { hasText: 'Fixture Webview' }));
+    const view = cs!.webview();
+    await cs!.waitForText(view.locator('#title', { hasText: 'fixture webview' }));
+    await view.locator('#ping').click();
+    await cs!.waitForNotification('Fixture: webview ping');
+    await cs!.screenshot('smoke-06-webview');
+    await cs!.clickNotificationButton('Fixture: webview ping', 'OK');
+    assert.deepEqual(await cs!.notifications(), []);
+  });
+
   await t.test('close leaves no code-server process behind', async () => {
     const pgid = cs!.pgid;
     assert.ok(cs!.isAlive());

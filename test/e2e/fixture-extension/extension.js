@@ -33,6 +33,23 @@ function activate(context) {
       );
       void vscode.window.showInformationMessage(`Fixture: decorated (run ${runs}, ${sel.isEmpty ? 'no selection' : `${text.length} chars selected`})`);
     }),
+    vscode.commands.registerCommand('sentenceLensFixture.webview', () => {
+      const panel = vscode.window.createWebviewPanel('sentenceLensFixture', 'Fixture Webview', vscode.ViewColumn.Beside, {
+        enableScripts: true,
+        localResourceRoots: [],
+      });
+      const nonce = String(Math.random()).slice(2);
+      panel.webview.html = `<!DOCTYPE html><html><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}';">
+</head><body><h1 id="title">fixture webview</h1><button id="ping">Ping</button>
+<script nonce="${nonce}">
+const vscode = acquireVsCodeApi();
+document.getElementById('ping').addEventListener('click', () => vscode.postMessage({ type: 'ping' }));
+</script></body></html>`;
+      panel.webview.onDidReceiveMessage((m) => {
+        if (m && m.type === 'ping') void vscode.window.showInformationMessage('Fixture: webview ping', 'OK');
+      });
+    }),
     vscode.languages.registerHoverProvider({ language: 'plaintext' }, {
       provideHover(document, position) {
         const range = document.getWordRangeAtPosition(position);
