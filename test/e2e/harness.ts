@@ -387,18 +387,45 @@ export class CodeServer {
     await this.page.keyboard.press('Shift+End');
   }
 
-  /** Selects a range with 1-based line/column positions (end column exclusive, as in VS Code). */
+  /**
+   * Selects from (startLine, startColumn) to (endLine, endColumn), 1-based, end exclusive as in
+   * VS Code. Checked against the status bar's "Ln x, Col y", so indentation and Home's toggling
+   * do not matter.
+   */
   async selectRange(startLine: number, startColumn: number, endLine: number, endColumn: number): Promise<void> {
     await this.setCursor(startLine, startColumn);
     for (let i = startLine; i < endLine; i++) await this.page.keyboard.press('Shift+ArrowDown');
-    // Shift+Home then Shift+Right walks to the column regardless of where ArrowDown landed.
-    if (endLine !== startLine) {
-      await this.page.keyboard.press('Shift+Home');
-      await this.page.keyboard.press('Shift+Home'); // first press may stop at the indentation
-      for (let c = 1; c < endColumn; c++) await this.page.keyboard.press('Shift+ArrowRight');
-    } else {
-      for (let c = startColumn; c < endColumn; c++) await this.page.keyboard.press('Shift+ArrowRight');
+    // The status bar updates a moment after the keys: wait for it rather than read it once.
+    let pos = await this.waitForCursor((p) => p.line === endLine, `line ${endLine}`);
+    for (let n = Math.abs(endColumn - pos.column); n > 0; n--) {
+      await this.page.keyboard.press(pos.column < endColumn ? 'Shift+ArrowRight' : 'Shift+ArrowLeft');
     }
+    pos = await this.waitForCursor((p) => p.line === endLine && p.column === endColumn, `line ${endLine}, column ${endColumn}`);
+  }
+
+  /** Waits until the status bar's cursor position satisfies `ok`; returns it. */
+  async waitForCursor(
+    ok: (p: { line: number; column: number; selected: number }) => boolean,
+    what = 'the expected cursor position',
+    timeoutMs = 10_000,
+  ): Promise<{ line: number; column: number; selected: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pos = await this.cursorPosition();
+      if (ok(pos)) return pos;
+      if (Date.now() > deadline) throw new Error(`cursor did not reach ${what}; it is at ${JSON.stringify(pos)}`);
+      await this.page.waitForTimeout(50);
+    }
+  }
+
+  /** The active cursor's 1-based position, read from the status bar ("Ln 2, Col 26 (25 selected)"). */
+  async cursorPosition(): Promise<{ line: number; column: number; selected: number }> {
+    const item = this.page.locator('[id="status.editor.selection"]');
+    await item.waitFor({ state: 'visible' });
+    const text = (await item.innerText()).trim();
+    const m = /Ln (\d+), Col (\d+)(?: \((\d+) selected\))?/.exec(text);
+    if (!m) throw new Error(`cannot read the cursor position from the status bar: "${text}"`);
+    return { line: Number(m[1]), column: Number(m[2]), selected: Number(m[3] ?? 0) };
   }
 
   /** Selects the whole document in the active editor. */

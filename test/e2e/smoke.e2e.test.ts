@@ -54,6 +54,17 @@ test('code-server harness smoke test', { timeout: 600_000, skip: e2eSkip() }, as
     await cs!.screenshot('smoke-04-decorations');
   });
 
+  await t.test('selectRange selects across lines', async () => {
+    await cs!.clearNotifications();
+    await cs!.selectRange(2, 3, 3, 6);
+    assert.deepEqual(await cs!.cursorPosition(), { line: 3, column: 6, selected: 29 });
+    await cs!.runCommand('Fixture: Decorate');
+    assert.match(await cs!.waitForNotification('Fixture: decorated (run 3'), /29 chars selected/);
+    // The decoration's text is cut at the newline of the selection (CSS content shows one line).
+    const deco = await cs!.waitForDecoration('selected: second line about cats.');
+    assert.equal(deco.line, 3);
+  });
+
   await t.test('hover shows the provider content', async () => {
     const text = await cs!.hover('cats');
     assert.match(text, /Fixture hover: cats/);
