@@ -16,6 +16,8 @@ export async function createSession(model: Uint8Array, device: Device, options: 
   return ort.InferenceSession.create(model, {
     executionProviders,
     graphOptimizationLevel: 'all',
+    // Warnings such as "shape ops assigned to CPU" are expected with GPU providers; errors still show.
+    logSeverityLevel: 3,
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   });
 }
