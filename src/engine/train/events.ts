@@ -53,7 +53,7 @@ export type TrainEvent = ProgressEvent | MessageEvent | EvaluationEvent | Checkp
 
 /**
  * Progress events at most once per `intervalMs` (default 250 ms: ≤ 4/s). The latest event held
- * back is delivered when the interval has passed (by an unref'd timer) or on flush(), so the
+ * back is delivered when the interval has passed (by an unref'd timer, or by flush() at the end), so the
  * receiver always ends up with the current state. Other events pass straight through.
  */
 export class EventThrottle {
@@ -90,9 +90,13 @@ export class EventThrottle {
     return this.now() - this.last >= this.intervalMs;
   }
 
-  flush(): void {
+  /** Delivers the event held back, if any, once its interval has passed. */
+  async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (!this.pending) return;
+    const wait = this.intervalMs - (this.now() - this.last);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     if (this.pending) this.send(this.pending, this.now());
   }
 

@@ -112,7 +112,7 @@ export async function train(options: TrainOptions | { resume: string; device?: T
       const all = dataset.val.length > 0 && o.val !== undefined ? dataset.val : [...dataset.train, ...dataset.val];
       const report = await evaluate(all, 'val');
       events.emit({ type: 'evaluation', step: 0, epoch: 0, report, improved: false });
-      events.flush();
+      await events.flush();
       return { ...base, status: 'evaluated-only', message: setup.nothingToTrain, step: 0, totalSteps: 0, epoch: 0, epochs: 0, metrics: report, best: null, last: null, history: { evals: [{ step: 0, epoch: 0, report }], train: [] }, elapsedSeconds: elapsed() };
     }
 
@@ -237,7 +237,7 @@ export async function train(options: TrainOptions | { resume: string; device?: T
       : status === 'early-stopped' ? `early stopping: validation loss did not improve for ${o.patience} evaluations (best at step ${bestStep})` : undefined;
     if (message) events.emit({ type: 'message', level: 'info', message });
     progress(status === 'cancelled' ? 'saving' : 'training');
-    events.flush();
+    await events.flush();
     return {
       ...base, status, ...(message ? { message } : {}), step, totalSteps, epoch, epochs,
       metrics: evals.at(-1)?.report ?? null,
@@ -247,7 +247,6 @@ export async function train(options: TrainOptions | { resume: string; device?: T
       elapsedSeconds: elapsed(),
     };
   } finally {
-    events.flush();
     await runner.release();
   }
 }
