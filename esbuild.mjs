@@ -4,7 +4,7 @@ import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
-const external = ['vscode', 'onnxruntime-node', '@huggingface/transformers', 'sharp'];
+const external = ['vscode', 'onnxruntime-node'];
 
 const common = {
   bundle: true,

@@ -1,11 +1,12 @@
 /**
- * The model folder's own tokenizer, through transformers.js, with truncation done the way
- * Python `transformers` does it: content is cut before [CLS]/[SEP] are added, so a long
- * text still ends in [SEP] (transformers.js slices after adding them and loses it).
+ * The model folder's own tokenizer, through @huggingface/tokenizers (the library
+ * transformers.js's AutoTokenizer is built on; using it directly keeps onnxruntime-web and
+ * sharp out of the extension), with truncation done the way Python `transformers` does it:
+ * content is cut before [CLS]/[SEP] are added, so a long text still ends in [SEP].
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AutoTokenizer, env } from '@huggingface/transformers';
+import { Tokenizer } from '@huggingface/tokenizers';
 import { SentenceLensError } from './errors.js';
 
 /** The parts of the @huggingface/tokenizers Tokenizer this module relies on. */
@@ -23,16 +24,6 @@ export interface PaddedBatch {
   seqLen: number;
 }
 
-function configureLocalOnly(): void {
-  // Never reach the network; absolute folder paths are read as given (they are not valid
-  // hub ids, so transformers.js does not prefix env.localModelPath). Its file cache is
-  // keyed by path and lives inside node_modules, so it could serve stale copies: skip it.
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.useFSCache = false;
-  env.useBrowserCache = false;
-}
-
 export class SentenceTokenizer {
   private constructor(
     private readonly core: CoreTokenizer,
@@ -45,29 +36,32 @@ export class SentenceTokenizer {
 
   static async load(dir: string): Promise<SentenceTokenizer> {
     const folder = resolve(dir);
-    // transformers.js needs both files; without tokenizer_config.json it fails with a TypeError.
+    // Both files, as transformers reads them: tokenizer_config.json names the special tokens.
     for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
       if (!existsSync(join(folder, file))) {
         throw new SentenceLensError('MISSING_FILE', `${folder}: no ${file} in the model folder`);
       }
     }
-    configureLocalOnly();
-    let tok;
+    let core: CoreTokenizer;
+    let config: { unk_token?: unknown; pad_token?: unknown };
     try {
-      tok = await AutoTokenizer.from_pretrained(folder, { local_files_only: true });
+      const json = JSON.parse(readFileSync(join(folder, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+      config = JSON.parse(readFileSync(join(folder, 'tokenizer_config.json'), 'utf8')) as typeof config;
+      core = new Tokenizer(json, config) as unknown as CoreTokenizer;
     } catch (e) {
       throw new SentenceLensError('BAD_CONFIG', `${folder}: tokenizer could not be loaded (${(e as Error).message})`, {
         cause: e,
       });
     }
-    const core = (tok as unknown as { _tokenizer: CoreTokenizer })._tokenizer;
     const vocab = core.get_vocab(true);
-    const unkToken = tok.unk_token ?? '[UNK]';
+    const tokenName = (t: unknown): string | undefined =>
+      typeof t === 'string' ? t : typeof (t as { content?: unknown })?.content === 'string' ? (t as { content: string }).content : undefined;
+    const unkToken = tokenName(config.unk_token) ?? '[UNK]';
     const unkId = vocab.get(unkToken);
     if (unkId === undefined) {
       throw new SentenceLensError('BAD_CONFIG', `${folder}: unknown token "${unkToken}" is not in the vocabulary`);
     }
-    const padId = tok.pad_token_id ?? vocab.get('[PAD]') ?? 0;
+    const padId = vocab.get(tokenName(config.pad_token) ?? '[PAD]') ?? 0;
     const specialCount = core.post_processor ? core.post_processor.post_process([], null, true).tokens.length : 0;
     return new SentenceTokenizer(core, vocab, unkId, padId, specialCount);
   }
@@ -94,8 +88,6 @@ export class SentenceTokenizer {
     }
     const ids: number[][] = new Array(texts.length);
     const truncated: boolean[] = new Array(texts.length);
-    // transformers.js has no batched fast path (its batch call maps over texts), so one loop
-    // over the core tokenizer is the cheapest route.
     for (let i = 0; i < texts.length; i++) {
       let tokens = this.core.tokenize(texts[i]!, { add_special_tokens: false });
       truncated[i] = tokens.length > budget;

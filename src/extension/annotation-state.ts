@@ -1,0 +1,93 @@
+/**
+ * Where a document's annotations are after edits, and which sentences need classifying: the
+ * pure part of incremental annotation (no vscode import).
+ */
+import type { Classification } from '../protocol.js';
+import type { SentenceRange } from './sentences.js';
+
+/** Sentences per classify request in Annotate Document: big enough to batch well, small enough that decorations appear as it goes. */
+export const ANNOTATE_CHUNK = 1024;
+
+/**
+ * The requests Annotate Document sends: sentences ordered by length, then cut into chunks, so each
+ * chunk's length buckets are as tight as one request over everything would make them (chunking
+ * document order instead cost ~40% more inference time on a 2,000-sentence text).
+ */
+export function annotationChunks<T extends { readonly text: string }>(sentences: readonly T[], size = ANNOTATE_CHUNK): T[][] {
+  const sorted = [...sentences].sort((a, b) => a.text.length - b.text.length);
+  const out: T[][] = [];
+  for (let i = 0; i < sorted.length; i += size) out.push(sorted.slice(i, i + size));
+  return out;
+}
+
+export interface Annotation extends SentenceRange {
+  readonly result: Classification;
+}
+
+/** One edit in offsets of the text before it: [start, end) replaced by `newLength` characters. */
+export interface TextChange {
+  readonly start: number;
+  readonly end: number;
+  readonly newLength: number;
+}
+
+/**
+ * Moves annotations through edits: those wholly before an edit stay, those wholly after shift by
+ * its length change, those it touches inside are dropped (their sentence changed). All `changes`
+ * are in offsets of the text before the whole batch (as VS Code reports them).
+ */
+export function shiftAnnotations(anns: readonly Annotation[], changes: readonly TextChange[]): Annotation[] {
+  let out = [...anns];
+  const sorted = [...changes].sort((a, b) => b.start - a.start);
+  for (const ch of sorted) {
+    const delta = ch.newLength - (ch.end - ch.start);
+    const next: Annotation[] = [];
+    for (const a of out) {
+      if (a.end <= ch.start) next.push(a);
+      else if (a.start >= ch.end) next.push(delta === 0 ? a : { ...a, start: a.start + delta, end: a.end + delta });
+    }
+    out = next;
+  }
+  return out;
+}
+
+export interface SentenceDiff {
+  /** Annotations still exactly on a sentence of the document. */
+  readonly keep: Annotation[];
+  /** Sentences that moved or re-appeared with text already classified: results reused. */
+  readonly reused: Annotation[];
+  /** Sentences with no result yet. */
+  readonly toClassify: SentenceRange[];
+}
+
+/** Compares the current sentences with the annotations, reusing results by identical text. */
+export function diffSentences(anns: readonly Annotation[], sentences: readonly SentenceRange[], cache?: ReadonlyMap<string, Classification>): SentenceDiff {
+  const byPlace = new Map(anns.map((a) => [`${a.start}:${a.end}`, a]));
+  const byText = new Map<string, Classification>(cache ?? []);
+  for (const a of anns) byText.set(a.text, a.result);
+  const keep: Annotation[] = [];
+  const reused: Annotation[] = [];
+  const toClassify: SentenceRange[] = [];
+  for (const s of sentences) {
+    const a = byPlace.get(`${s.start}:${s.end}`);
+    if (a && a.text === s.text) keep.push(a);
+    else {
+      const r = byText.get(s.text);
+      if (r) reused.push({ ...s, result: r });
+      else toClassify.push(s);
+    }
+  }
+  return { keep, reused, toClassify };
+}
+
+/** Annotations merged and ordered by position; a later one replaces earlier ones it overlaps. */
+export function mergeAnnotations(...lists: readonly (readonly Annotation[])[]): Annotation[] {
+  let out: Annotation[] = [];
+  for (const l of lists) {
+    for (const a of l) {
+      out = out.filter((b) => b.end <= a.start || b.start >= a.end);
+      out.push(a);
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}

@@ -1,0 +1,92 @@
+/**
+ * Per-document annotations: after-text decorations coloured by sentiment, hovers with every
+ * probability, kept in place through edits, gone on Clear or when the document closes.
+ */
+import * as vscode from 'vscode';
+import { type Annotation, type TextChange, mergeAnnotations, shiftAnnotations } from './annotation-state.js';
+import { type Tone, formatDecoration, hoverMarkdown, toneOf } from './decoration-format.js';
+import type { Settings } from './settings.js';
+
+const TONES: readonly Tone[] = ['positive', 'negative', 'neutral'];
+
+export class Annotations implements vscode.Disposable {
+  private readonly docs = new Map<string, Annotation[]>();
+  private readonly types: Record<Tone, vscode.TextEditorDecorationType>;
+  private readonly changed = new vscode.EventEmitter<vscode.TextDocument>();
+  /** Fires after a document's annotations moved because of an edit. */
+  readonly onDidShift = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly settings: () => Settings) {
+    const make = (tone: Tone) =>
+      vscode.window.createTextEditorDecorationType({
+        after: { color: new vscode.ThemeColor(`sentenceLens.${tone}Foreground`), margin: '0 0 0 1em', fontStyle: 'italic' },
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      });
+    this.types = { positive: make('positive'), negative: make('negative'), neutral: make('neutral') };
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.docs.delete(d.uri.toString())),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
+    );
+  }
+
+  get(doc: vscode.TextDocument): readonly Annotation[] {
+    return this.docs.get(doc.uri.toString()) ?? [];
+  }
+
+  /** Adds (replacing overlapped ones) and redraws. */
+  add(doc: vscode.TextDocument, anns: readonly Annotation[]): void {
+    this.set(doc, mergeAnnotations(this.get(doc), anns));
+  }
+
+  set(doc: vscode.TextDocument, anns: Annotation[]): void {
+    if (anns.length === 0) this.docs.delete(doc.uri.toString());
+    else this.docs.set(doc.uri.toString(), anns);
+    this.render(doc);
+  }
+
+  clear(doc?: vscode.TextDocument): void {
+    if (doc) this.set(doc, []);
+    else {
+      this.docs.clear();
+      this.renderAll();
+    }
+  }
+
+  renderAll(): void {
+    for (const e of vscode.window.visibleTextEditors) this.renderEditor(e);
+  }
+
+  render(doc: vscode.TextDocument): void {
+    for (const e of vscode.window.visibleTextEditors) if (e.document === doc) this.renderEditor(e);
+  }
+
+  dispose(): void {
+    for (const t of TONES) this.types[t].dispose();
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+
+  private renderEditor(editor: vscode.TextEditor): void {
+    const s = this.settings();
+    const byTone: Record<Tone, vscode.DecorationOptions[]> = { positive: [], negative: [], neutral: [] };
+    for (const a of this.get(editor.document)) {
+      const hover = new vscode.MarkdownString(hoverMarkdown(a.result, { maxLength: s.maxLength }));
+      byTone[toneOf(a.result, s.minConfidence)].push({
+        range: new vscode.Range(editor.document.positionAt(a.start), editor.document.positionAt(a.end)),
+        hoverMessage: hover,
+        renderOptions: { after: { contentText: formatDecoration(s.decorationFormat, a.result, s.minConfidence) } },
+      });
+    }
+    for (const t of TONES) editor.setDecorations(this.types[t], byTone[t]);
+  }
+
+  private onEdit(e: vscode.TextDocumentChangeEvent): void {
+    const anns = this.docs.get(e.document.uri.toString());
+    if (!anns || e.contentChanges.length === 0) return;
+    const changes: TextChange[] = e.contentChanges.map((c) => ({ start: c.rangeOffset, end: c.rangeOffset + c.rangeLength, newLength: c.text.length }));
+    this.set(e.document, shiftAnnotations(anns, changes));
+    this.changed.fire(e.document);
+  }
+}

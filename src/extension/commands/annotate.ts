@@ -1,0 +1,81 @@
+/** Annotate Document, Clear Annotations, Toggle Auto-Annotate. */
+import * as vscode from 'vscode';
+import type { Annotation } from '../annotation-state.js';
+import { annotationChunks, diffSentences } from '../annotation-state.js';
+import { sentenceRanges } from '../sentences.js';
+import { SECTION } from '../settings.js';
+import { type CommandContext, guarded } from './context.js';
+
+
+/**
+ * Classifies every sentence of `doc` that has no annotation yet (unchanged ones are kept, moved
+ * ones reuse their result) and decorates them chunk by chunk. Returns how many were classified.
+ */
+export async function annotateIncrementally(
+  ctx: CommandContext,
+  doc: vscode.TextDocument,
+  token: vscode.CancellationToken | undefined,
+  report?: (done: number, total: number) => void,
+): Promise<number> {
+  const version = doc.version;
+  const sentences = sentenceRanges(doc.getText());
+  const diff = diffSentences(ctx.annotations.get(doc), sentences);
+  ctx.annotations.set(doc, [...diff.keep, ...diff.reused].sort((a, b) => a.start - b.start));
+  const todo = diff.toClassify;
+  let done = 0;
+  report?.(0, todo.length);
+  for (const chunk of annotationChunks(todo)) {
+    const { results } = await ctx.host.classify(
+      chunk.map((s) => s.text),
+      token,
+      report && ((d) => report(done + d, todo.length)),
+    );
+    if (doc.isClosed) return done;
+    let anns: Annotation[] = chunk.map((s, j) => ({ ...s, result: results[j]! }));
+    if (doc.version !== version) {
+      const text = doc.getText();
+      anns = anns.filter((a) => text.slice(a.start, a.end) === a.text);
+    }
+    ctx.annotations.add(doc, anns);
+    done += chunk.length;
+    report?.(done, todo.length);
+  }
+  return done;
+}
+
+export async function annotateDocument(ctx: CommandContext): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return;
+  const doc = editor.document;
+  await guarded(ctx, async () => {
+    const t0 = Date.now();
+    const n = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Sentence Lens: annotating', cancellable: true },
+      async (progress, token) => {
+        let last = 0;
+        return annotateIncrementally(ctx, doc, token, (done, total) => {
+          if (total === 0) return;
+          progress.report({ message: `${done} of ${total} sentences`, increment: ((done - last) / total) * 100 });
+          last = done;
+        });
+      },
+    );
+    const total = ctx.annotations.get(doc).length;
+    ctx.log.info(`annotated ${doc.uri.toString()}: ${n} classified, ${total - n} unchanged, ${Date.now() - t0} ms`);
+    if (total === 0) void vscode.window.showInformationMessage('Sentence Lens: the document has no sentences to annotate.');
+  });
+}
+
+export function clearAnnotations(ctx: CommandContext): void {
+  const editor = vscode.window.activeTextEditor;
+  if (editor) ctx.annotations.clear(editor.document);
+  else ctx.annotations.clear();
+}
+
+export async function toggleAutoAnnotate(ctx: CommandContext): Promise<void> {
+  const cfg = vscode.workspace.getConfiguration(SECTION);
+  const on = !ctx.host.settings().autoAnnotate;
+  await cfg.update('autoAnnotate', on, vscode.ConfigurationTarget.Global);
+  const langs = ctx.host.settings().autoAnnotateLanguages;
+  void vscode.window.showInformationMessage(`Sentence Lens: auto-annotation ${on ? `on for ${langs.join(', ') || 'no languages'} (setting sentenceLens.autoAnnotateLanguages)` : 'off'}.`);
+}

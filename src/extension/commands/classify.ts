@@ -1,0 +1,34 @@
+/** Sentence Lens: Classify Sentence — the selection's sentences, or the one at the cursor. */
+import * as vscode from 'vscode';
+import { type CommandContext, guarded, targetSentences } from './context.js';
+
+export async function classifySentence(ctx: CommandContext): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return;
+  const doc = editor.document;
+  const target = targetSentences(editor);
+  if (typeof target === 'string') {
+    void vscode.window.showInformationMessage(`Sentence Lens: ${target}`);
+    return;
+  }
+  await guarded(ctx, async () => {
+    const version = doc.version;
+    const { results } = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Sentence Lens: classifying ${target.length === 1 ? 'the sentence' : `${target.length} sentences`}`, cancellable: true },
+      (_progress, token) => ctx.host.classify(target.map((s) => s.text), token),
+    );
+    if (doc.isClosed) return;
+    if (doc.version !== version) {
+      // Edited meanwhile: keep only sentences still where they were.
+      const kept = target.map((s, i) => ({ ...s, result: results[i]! })).filter((a) => doc.getText().slice(a.start, a.end) === a.text);
+      ctx.annotations.add(doc, kept);
+    } else ctx.annotations.add(doc, target.map((s, i) => ({ ...s, result: results[i]! })));
+    const truncated = results.filter((r) => r.truncated).length;
+    if (truncated > 0) {
+      const max = ctx.host.settings().maxLength;
+      void vscode.window.showInformationMessage(
+        `Sentence Lens: ${truncated === 1 && results.length === 1 ? 'the sentence is' : `${truncated} sentence(s) are`} longer than ${max} tokens; only the first ${max} were classified (setting sentenceLens.maxLength).`,
+      );
+    }
+  });
+}

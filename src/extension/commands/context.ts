@@ -1,0 +1,56 @@
+/** What every command gets, and helpers shared by the editor commands. */
+import * as vscode from 'vscode';
+import type { Annotations } from '../annotations.js';
+import type { ModelHost } from '../model-host.js';
+import { type SentenceRange, sentenceAt, sentencesIn } from '../sentences.js';
+import type { StatusBar } from '../status-bar.js';
+
+export interface CommandContext {
+  readonly host: ModelHost;
+  readonly annotations: Annotations;
+  readonly log: vscode.LogOutputChannel;
+  readonly status: StatusBar;
+}
+
+/** Classify Sentence refuses selections longer than this (Annotate Document is for whole texts). */
+export const MAX_SELECTION_CHARS = 100_000;
+
+/**
+ * The sentences the user means: each selection's sentences, or the sentence at each empty cursor.
+ * Returns a message instead when there is nothing to work on.
+ */
+export function targetSentences(editor: vscode.TextEditor): SentenceRange[] | string {
+  const doc = editor.document;
+  const text = doc.getText();
+  const out: SentenceRange[] = [];
+  for (const sel of editor.selections) {
+    const start = doc.offsetAt(sel.start);
+    const end = doc.offsetAt(sel.end);
+    if (end - start > MAX_SELECTION_CHARS) {
+      return `the selection has ${(end - start).toLocaleString('en')} characters; Classify Sentence takes at most ${MAX_SELECTION_CHARS.toLocaleString('en')}. Use "Sentence Lens: Annotate Document" for whole texts.`;
+    }
+    if (sel.isEmpty) {
+      const s = sentenceAt(text, start);
+      if (s) out.push(s);
+    } else out.push(...sentencesIn(text, start, end));
+  }
+  if (out.length === 0) {
+    return editor.selections.every((s) => s.isEmpty) ? 'no sentence at the cursor: put the cursor in a sentence or select some text.' : 'the selection holds no text to classify.';
+  }
+  // Several cursors in one sentence: once.
+  const seen = new Set<string>();
+  return out.filter((s) => !seen.has(`${s.start}:${s.end}`) && seen.add(`${s.start}:${s.end}`));
+}
+
+/** Runs a command body, showing failures with their reason. */
+export async function guarded(ctx: CommandContext, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    await ctx.host.showError(e);
+  }
+}
+
+export function rangeOf(doc: vscode.TextDocument, s: { start: number; end: number }): vscode.Range {
+  return new vscode.Range(doc.positionAt(s.start), doc.positionAt(s.end));
+}

@@ -1,0 +1,103 @@
+/** Select Model…, Select Device…, Restart Model Server, Show Log, and the status bar's action list. */
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { OFFLINE_MODEL, SECTION } from '../settings.js';
+import { type CommandContext, guarded } from './context.js';
+
+const HUB_ID = /^(?:[\w\-.]+\/)?[\w\-.]{1,96}$/;
+
+async function updateGlobal(key: string, value: unknown): Promise<void> {
+  const cfg = vscode.workspace.getConfiguration(SECTION);
+  await cfg.update(key, value, vscode.ConfigurationTarget.Global);
+  const i = cfg.inspect(key);
+  if (i?.workspaceValue !== undefined || i?.workspaceFolderValue !== undefined) {
+    void vscode.window.showWarningMessage(`Sentence Lens: this workspace sets ${SECTION}.${key} itself, which overrides the value just chosen (user settings).`);
+  }
+}
+
+export async function selectModel(ctx: CommandContext): Promise<void> {
+  const offlinePresent = existsSync(ctx.host.offlineModelDir());
+  type Kind = 'offline' | 'hub' | 'folder' | 'checkpoint';
+  const items: (vscode.QuickPickItem & { pick: Kind })[] = [
+    { pick: 'offline', label: '$(package) Offline model', detail: offlinePresent ? 'A small BERT trained on the bundled data; works without network' : 'Not in this build (models/offline is missing)' },
+    { pick: 'hub', label: '$(cloud-download) Hugging Face model…', detail: 'A BERT-family model id, e.g. sentence-transformers/all-MiniLM-L6-v2 (downloaded into the Hugging Face cache)' },
+    { pick: 'folder', label: '$(folder) Local model folder…', detail: 'A folder with config.json, tokenizer files, model.safetensors, tasks.json and heads.safetensors' },
+    { pick: 'checkpoint', label: '$(history) Checkpoint…', detail: 'A checkpoint folder saved by Sentence Lens training; overrides the model while set' },
+  ];
+  const current = ctx.host.wanted().choice;
+  const pick = await vscode.window.showQuickPick(items, { title: 'Sentence Lens: Select Model', placeHolder: `Now: ${current.label}` });
+  if (!pick) return;
+  await guarded(ctx, async () => {
+    if (pick.pick === 'offline') {
+      await updateGlobal('model', OFFLINE_MODEL);
+      await updateGlobal('activeCheckpoint', '');
+    } else if (pick.pick === 'hub') {
+      const id = await vscode.window.showInputBox({
+        title: 'Hugging Face model id',
+        placeHolder: 'sentence-transformers/all-MiniLM-L6-v2',
+        validateInput: (v) => (HUB_ID.test(v.trim()) && !v.includes('..') ? undefined : 'An id looks like "org/name" (letters, digits, -, _ and .)'),
+      });
+      if (!id) return;
+      await updateGlobal('model', id.trim());
+      await updateGlobal('activeCheckpoint', '');
+    } else {
+      const uris = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        canSelectMany: false,
+        defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+        openLabel: pick.pick === 'checkpoint' ? 'Use Checkpoint' : 'Use Model Folder',
+      });
+      const dir = uris?.[0]?.fsPath;
+      if (!dir) return;
+      if (pick.pick === 'checkpoint') await updateGlobal('activeCheckpoint', dir);
+      else {
+        await updateGlobal('model', dir);
+        await updateGlobal('activeCheckpoint', '');
+      }
+    }
+    await ctx.host.ensureModel();
+  });
+}
+
+export async function selectDevice(ctx: CommandContext): Promise<void> {
+  const items: (vscode.QuickPickItem & { value: string })[] = [
+    { value: 'auto', label: 'auto', detail: 'CUDA if its libraries are installed, else WebGPU if a GPU adapter answers, else CPU' },
+    { value: 'cpu', label: 'cpu', detail: 'ONNX Runtime on the CPU' },
+    { value: 'webgpu', label: 'webgpu', detail: 'ONNX Runtime WebGPU (Vulkan, D3D12 or Metal)' },
+    { value: 'cuda', label: 'cuda', detail: 'ONNX Runtime CUDA (needs ONNXRUNTIME_NODE_INSTALL=cuda12 at install)' },
+  ];
+  const now = ctx.host.settings().device;
+  const pick = await vscode.window.showQuickPick(items, { title: 'Sentence Lens: Select Device', placeHolder: `Now: ${now}${ctx.host.state.model ? ` (running on ${ctx.host.state.model.device})` : ''}` });
+  if (!pick) return;
+  await guarded(ctx, async () => {
+    await updateGlobal('device', pick.value);
+    await ctx.host.ensureModel();
+  });
+}
+
+export async function restartServer(ctx: CommandContext): Promise<void> {
+  await guarded(ctx, async () =>
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Sentence Lens: restarting the model server' }, () => ctx.host.restart()),
+  );
+}
+
+export function showLog(ctx: CommandContext): void {
+  ctx.log.show(true);
+}
+
+export async function showActions(): Promise<void> {
+  const actions: (vscode.QuickPickItem & { command: string })[] = [
+    { label: '$(symbol-text) Classify Sentence', command: 'sentenceLens.classifySentence' },
+    { label: '$(list-flat) Annotate Document', command: 'sentenceLens.annotateDocument' },
+    { label: '$(clear-all) Clear Annotations', command: 'sentenceLens.clearAnnotations' },
+    { label: '$(search) Find Similar Sentences', command: 'sentenceLens.findSimilar' },
+    { label: '$(sync) Toggle Auto-Annotate', command: 'sentenceLens.toggleAutoAnnotate' },
+    { label: '$(package) Select Model…', command: 'sentenceLens.selectModel' },
+    { label: '$(chip) Select Device…', command: 'sentenceLens.selectDevice' },
+    { label: '$(debug-restart) Restart Model Server', command: 'sentenceLens.restartServer' },
+    { label: '$(output) Show Log', command: 'sentenceLens.showLog' },
+  ];
+  const pick = await vscode.window.showQuickPick(actions, { title: 'Sentence Lens' });
+  if (pick) await vscode.commands.executeCommand(pick.command);
+}

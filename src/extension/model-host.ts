@@ -1,0 +1,199 @@
+/**
+ * The model server as the extension sees it: a ServerClient (process, connection, restart)
+ * configured from the settings, with VS Code progress, cancellation and error messages.
+ */
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import * as vscode from 'vscode';
+import type { ClassifyResult, EmbedResult, LoadModelParams, ModelInfo, ProgressParams, SimilarResult } from '../protocol.js';
+import { ClientError, type ClientState, ServerClient } from './server-client.js';
+import { type ModelChoice, OFFLINE_MODEL, SECTION, expandModelPath, type Settings, loadParams, modelChoice, readSettings } from './settings.js';
+
+export interface HostState {
+  readonly state: ClientState;
+  readonly detail?: string;
+  readonly choice?: ModelChoice;
+  readonly model?: ModelInfo;
+}
+
+let progressIds = 0;
+
+export function toSignal(token: vscode.CancellationToken | undefined): AbortSignal | undefined {
+  if (!token) return undefined;
+  const c = new AbortController();
+  if (token.isCancellationRequested) c.abort();
+  else token.onCancellationRequested(() => c.abort());
+  return c.signal;
+}
+
+export class ModelHost implements vscode.Disposable {
+  private readonly client: ServerClient;
+  private readonly sinks = new Map<string, (p: ProgressParams) => void>();
+  private readonly emitter = new vscode.EventEmitter<HostState>();
+  readonly onDidChangeState = this.emitter.event;
+  private current: HostState = { state: 'stopped' };
+  private choice: ModelChoice | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.client = new ServerClient({
+      serverPath: context.asAbsolutePath('dist/server.js'),
+      log: (line) => log.info(line),
+      onProgress: (p) => this.sinks.get(p.id)?.(p),
+      onState: (state, detail) => this.setState({ ...this.current, state, detail }),
+      onModel: (model) => this.setState({ ...this.current, model }),
+    });
+  }
+
+  get state(): HostState {
+    return this.current;
+  }
+
+  get pid(): number | undefined {
+    return this.client.pid;
+  }
+
+  settings(): Settings {
+    return readSettings(vscode.workspace.getConfiguration(SECTION), (w) => this.log.warn(w));
+  }
+
+  offlineModelDir(): string {
+    return expandModelPath(OFFLINE_MODEL, { extensionPath: this.context.extensionPath, home: homedir() });
+  }
+
+  /** The model the settings ask for, expanded. */
+  wanted(): { choice: ModelChoice; params: LoadModelParams } {
+    const s = this.settings();
+    const choice = modelChoice(s, {
+      extensionPath: this.context.extensionPath,
+      workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+      home: homedir(),
+    });
+    return { choice, params: loadParams(s, choice) };
+  }
+
+  /** Loads the model the settings name unless it is already loaded, with a cancellable progress notification. */
+  async ensureModel(token?: vscode.CancellationToken): Promise<ModelInfo> {
+    const { choice, params } = this.wanted();
+    const loaded = this.client.model;
+    const desired = this.client.desiredModel;
+    if (loaded && desired && sameModel(desired, params)) return loaded;
+    if (choice.isOffline && !(await exists(choice.model))) {
+      const e = new ClientError(
+        'MISSING_FILE',
+        `the bundled offline model is not in this build of Sentence Lens (${choice.model} is missing). Choose a model with "Sentence Lens: Select Model…": a Hugging Face id, a local model folder or a checkpoint.`,
+      );
+      this.setState({ state: 'error', detail: e.message, choice });
+      throw e;
+    }
+    this.choice = choice;
+    this.setState({ ...this.current, choice, model: undefined });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Sentence Lens: loading ${choice.label}`, cancellable: true },
+      async (progress, progressToken) => {
+        const id = `load-${++progressIds}`;
+        this.sinks.set(id, (p) => {
+          if (p.kind === 'download') progress.report({ message: `downloading ${p.file} ${mb(p.bytesDone)} of ${mb(p.bytesTotal)}` });
+          else if (p.kind === 'load') progress.report({ message: p.message });
+        });
+        const both = anyToken(token, progressToken);
+        try {
+          return await this.client.load({ ...params, progressId: id }, toSignal(both.token));
+        } finally {
+          this.sinks.delete(id);
+          both.dispose();
+        }
+      },
+    );
+  }
+
+  /** Reloads when the model settings changed and a model was in use. */
+  async settingsChanged(): Promise<void> {
+    const { params } = this.wanted();
+    const desired = this.client.desiredModel;
+    if (!desired || sameModel(desired, params)) return;
+    await this.ensureModel();
+  }
+
+  async classify(texts: readonly string[], token?: vscode.CancellationToken, onBatch?: (done: number, total: number) => void): Promise<ClassifyResult> {
+    await this.ensureModel(token);
+    return this.withSink(onBatch, (progressId) => this.client.classify({ texts, progressId }, toSignal(token)));
+  }
+
+  async embed(texts: readonly string[], token?: vscode.CancellationToken): Promise<EmbedResult> {
+    await this.ensureModel(token);
+    return this.client.embed({ texts }, toSignal(token));
+  }
+
+  async similar(query: string, texts: readonly string[], token?: vscode.CancellationToken, onBatch?: (done: number, total: number) => void): Promise<SimilarResult> {
+    await this.ensureModel(token);
+    return this.withSink(onBatch, (progressId) => this.client.similar({ query, texts, progressId }, toSignal(token)));
+  }
+
+  async restart(): Promise<void> {
+    const { params } = this.wanted();
+    if (this.client.desiredModel) this.client.select(params);
+    await this.client.restart();
+  }
+
+  /** Shows why a command failed; silent for cancellation. */
+  async showError(e: unknown): Promise<void> {
+    if (e instanceof ClientError && e.code === 'CANCELLED') return;
+    const message = e instanceof Error ? e.message : String(e);
+    this.log.error(message);
+    const actions = e instanceof ClientError && (e.code === 'MISSING_FILE' || e.code === 'NOT_FOUND' || e.code === 'OFFLINE' || e.code === 'BAD_CONFIG') ? ['Select Model…', 'Show Log'] : ['Show Log'];
+    const pick = await vscode.window.showErrorMessage(`Sentence Lens: ${message}`, ...actions);
+    if (pick === 'Show Log') this.log.show(true);
+    if (pick === 'Select Model…') await vscode.commands.executeCommand('sentenceLens.selectModel');
+  }
+
+  dispose(): Promise<void> {
+    this.emitter.dispose();
+    return this.client.dispose();
+  }
+
+  private async withSink<R>(onBatch: ((done: number, total: number) => void) | undefined, fn: (id: string | undefined) => Promise<R>): Promise<R> {
+    if (!onBatch) return fn(undefined);
+    const id = `req-${++progressIds}`;
+    this.sinks.set(id, (p) => p.kind === 'batch' && onBatch(p.done, p.total));
+    try {
+      return await fn(id);
+    } finally {
+      this.sinks.delete(id);
+    }
+  }
+
+  private setState(s: HostState): void {
+    this.current = { ...s, choice: s.choice ?? this.choice };
+    this.emitter.fire(this.current);
+  }
+}
+
+function sameModel(a: LoadModelParams, b: LoadModelParams): boolean {
+  return a.model === b.model && a.device === b.device && a.pooling === b.pooling && a.maxLength === b.maxLength && a.batchSize === b.batchSize;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function mb(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
+function anyToken(...tokens: (vscode.CancellationToken | undefined)[]): vscode.CancellationTokenSource {
+  const src = new vscode.CancellationTokenSource();
+  for (const t of tokens) {
+    if (!t) continue;
+    if (t.isCancellationRequested) src.cancel();
+    else t.onCancellationRequested(() => src.cancel());
+  }
+  return src;
+}

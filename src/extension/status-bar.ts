@@ -1,0 +1,53 @@
+/** The status bar item: model, device and state; a click opens the main actions. */
+import * as vscode from 'vscode';
+import type { HostState } from './model-host.js';
+
+export const SHOW_ACTIONS = 'sentenceLens.showActions';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('sentenceLens.status', vscode.StatusBarAlignment.Right, 100);
+
+  constructor() {
+    this.item.name = 'Sentence Lens';
+    this.item.command = SHOW_ACTIONS;
+    this.update({ state: 'stopped' });
+    this.item.show();
+  }
+
+  update(s: HostState, activity?: string): void {
+    const model = s.model ? shortModel(s.choice?.label ?? s.model.model) : s.choice?.label ?? 'no model';
+    const device = s.model?.device;
+    const where = device ? `${model} · ${device}` : model;
+    const icons: Record<HostState['state'], string> = {
+      stopped: '$(circle-outline)',
+      starting: '$(sync~spin)',
+      loading: '$(sync~spin)',
+      ready: '$(check)',
+      error: '$(error)',
+      crashed: '$(warning)',
+    };
+    const words: Record<HostState['state'], string> = {
+      stopped: 'not started',
+      starting: 'starting',
+      loading: 'loading',
+      ready: 'ready',
+      error: 'error',
+      crashed: 'restarting',
+    };
+    this.item.text = `${activity ? '$(sync~spin)' : icons[s.state]} ${where}${activity ? ` · ${activity}` : s.state === 'ready' ? '' : ` · ${words[s.state]}`}`;
+    const tip = new vscode.MarkdownString(`**Sentence Lens** — ${words[s.state]}\n\nModel: ${s.model?.dir ?? s.choice?.model ?? 'none yet'}`);
+    if (s.model) tip.appendMarkdown(`\n\nDevice: ${s.model.device}${s.model.fallbacks.length ? ` (${s.model.fallbacks.join('; ')})` : ''}\n\nTasks: ${s.model.tasks.map((t) => t.name).join(', ')}`);
+    if (s.detail && (s.state === 'error' || s.state === 'crashed')) tip.appendMarkdown(`\n\n${s.detail}`);
+    tip.appendMarkdown('\n\nClick for actions.');
+    this.item.tooltip = tip;
+    this.item.backgroundColor = s.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+function shortModel(m: string): string {
+  return m.length > 40 ? `…${m.slice(-39)}` : m;
+}

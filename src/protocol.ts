@@ -1,0 +1,119 @@
+/**
+ * The JSON-RPC contract between the extension host and the model server (src/server), spoken
+ * over Node IPC with vscode-jsonrpc. Both sides import these constants; nothing else crosses.
+ *
+ * Requests take a cancellation token; the server maps it to an AbortSignal. Errors come back as
+ * ResponseError(SERVER_ERROR, message, { code }) where `code` is a SentenceLensErrorCode, or
+ * ResponseError(REQUEST_CANCELLED, …) when the request was cancelled.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { SentenceLensErrorCode } from './engine/errors.js';
+
+export type DeviceSetting = 'auto' | 'cpu' | 'webgpu' | 'cuda';
+export type Pooling = 'mean' | 'cls';
+
+/** JSON-RPC error code for failures carrying a SentenceLensErrorCode in `data.code`. */
+export const SERVER_ERROR = -32001;
+/** Same number LSP uses for a cancelled request. */
+export const REQUEST_CANCELLED = -32800;
+
+export interface ErrorData {
+  readonly code: SentenceLensErrorCode | 'INTERNAL' | 'NO_MODEL';
+}
+
+export interface LoadModelParams {
+  /** Hub id or local folder (already expanded: absolute, no `${…}` variables). */
+  readonly model: string;
+  readonly device: DeviceSetting;
+  /** Absent: the pooling the heads were trained with. */
+  readonly pooling?: Pooling;
+  readonly maxLength?: number;
+  readonly batchSize?: number;
+  /** Correlates `progress` notifications (download bytes, load steps) with this request. */
+  readonly progressId?: string;
+}
+
+export interface TaskInfo {
+  readonly name: string;
+  readonly labels: readonly string[];
+}
+
+export interface ModelInfo {
+  /** What was asked for (hub id or folder). */
+  readonly model: string;
+  /** The folder the files were read from. */
+  readonly dir: string;
+  /** Hub commit, '' for a local folder. */
+  readonly commit: string;
+  readonly device: 'cpu' | 'webgpu' | 'cuda';
+  /** Why better devices were passed over. */
+  readonly fallbacks: readonly string[];
+  readonly tasks: readonly TaskInfo[];
+  readonly dim: number;
+  readonly pooling: Pooling;
+  readonly maxLength: number;
+  readonly loadMs: number;
+}
+
+export interface TextsParams {
+  readonly texts: readonly string[];
+  /** When set, the server sends `progress` notifications `{ kind: 'batch' }` under this id. */
+  readonly progressId?: string;
+}
+
+export interface TaskResult {
+  readonly label: string;
+  readonly probs: Readonly<Record<string, number>>;
+}
+
+export interface Classification {
+  readonly tasks: Readonly<Record<string, TaskResult>>;
+  /** The sentence was longer than maxLength tokens and was cut. */
+  readonly truncated: boolean;
+}
+
+export interface ClassifyResult {
+  readonly results: readonly Classification[];
+  /** Pure engine time for this request (tokenize + run), for the benchmark. */
+  readonly inferenceMs: number;
+}
+
+export interface EmbedResult {
+  readonly embeddings: readonly (readonly number[])[];
+  readonly truncated: readonly boolean[];
+  readonly inferenceMs: number;
+}
+
+export interface SimilarParams {
+  readonly query: string;
+  readonly texts: readonly string[];
+  readonly progressId?: string;
+}
+
+export interface SimilarResult {
+  /** Indices into `texts`, most similar first, with cosine similarity to the query. */
+  readonly ranked: readonly { readonly index: number; readonly score: number }[];
+}
+
+export type ServerState = 'idle' | 'loading' | 'ready' | 'error';
+
+export interface StatusResult {
+  readonly state: ServerState;
+  readonly model?: ModelInfo;
+  readonly error?: string;
+  readonly pid: number;
+}
+
+export type ProgressParams =
+  | { readonly id: string; readonly kind: 'download'; readonly file: string; readonly bytesDone: number; readonly bytesTotal: number }
+  | { readonly id: string; readonly kind: 'load'; readonly message: string }
+  | { readonly id: string; readonly kind: 'batch'; readonly done: number; readonly total: number };
+
+export const LoadModelRequest = new RequestType<LoadModelParams, ModelInfo, ErrorData>('sentenceLens/loadModel');
+export const ClassifyRequest = new RequestType<TextsParams, ClassifyResult, ErrorData>('sentenceLens/classify');
+export const EmbedRequest = new RequestType<TextsParams, EmbedResult, ErrorData>('sentenceLens/embed');
+export const SimilarRequest = new RequestType<SimilarParams, SimilarResult, ErrorData>('sentenceLens/similar');
+export const StatusRequest = new RequestType0<StatusResult, ErrorData>('sentenceLens/status');
+/** Releases the model; the server exits once the reply is sent. */
+export const ShutdownRequest = new RequestType0<void, ErrorData>('sentenceLens/shutdown');
+export const ProgressNotification = new NotificationType<ProgressParams>('sentenceLens/progress');

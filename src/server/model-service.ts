@@ -1,0 +1,178 @@
+/**
+ * Owns the SentenceModel of the server process: resolves and loads it (one at a time; a new
+ * load replaces the old model), and answers classify / embed / similar with it.
+ */
+import { SentenceLensError } from '../engine/errors.js';
+import { resolveModel } from '../engine/hub.js';
+import { SentenceModel } from '../engine/inference.js';
+import type {
+  Classification,
+  ClassifyResult,
+  EmbedResult,
+  LoadModelParams,
+  ModelInfo,
+  ProgressParams,
+  ServerState,
+  SimilarParams,
+  SimilarResult,
+  StatusResult,
+  TextsParams,
+} from '../protocol.js';
+
+export interface ServiceOptions {
+  readonly log: (message: string) => void;
+  readonly progress: (p: ProgressParams) => void;
+}
+
+/** Refuse requests that would keep the server busy for minutes or blow up the IPC channel. */
+export const MAX_TEXTS = 20_000;
+export const MAX_TEXT_CHARS = 100_000;
+
+export class ModelService {
+  private model: SentenceModel | undefined;
+  private info: ModelInfo | undefined;
+  private loading: Promise<SentenceModel> | undefined;
+  private state: ServerState = 'idle';
+  private lastError: string | undefined;
+
+  constructor(private readonly opts: ServiceOptions) {}
+
+  status(): StatusResult {
+    return { state: this.state, model: this.info, error: this.lastError, pid: process.pid };
+  }
+
+  async load(p: LoadModelParams, signal: AbortSignal): Promise<ModelInfo> {
+    const started = Date.now();
+    const id = p.progressId;
+    this.state = 'loading';
+    const attempt = (async () => {
+      const loc = await resolveModel(p.model, {
+        signal,
+        onProgress: (e) => id && this.opts.progress({ id, kind: 'download', file: e.file, bytesDone: e.bytesDone, bytesTotal: e.bytesTotal }),
+      });
+      if (id) this.opts.progress({ id, kind: 'load', message: 'building the inference graph' });
+      if (signal.aborted) throw new SentenceLensError('CANCELLED', 'model load cancelled');
+      const model = await SentenceModel.load(loc.dir, {
+        device: p.device,
+        pooling: p.pooling,
+        maxLength: p.maxLength,
+        batchSize: p.batchSize,
+        log: this.opts.log,
+      });
+      if (model.tasks.length === 0) {
+        await model.release();
+        throw new SentenceLensError(
+          'MISSING_FILE',
+          `${loc.dir} has no task heads (tasks.json and heads.safetensors): it can embed but not classify; choose a trained model or a checkpoint`,
+        );
+      }
+      return { model, loc };
+    })();
+    const pending = attempt.then((r) => r.model);
+    this.loading = pending;
+    pending.catch(() => undefined);
+    try {
+      const { model, loc } = await attempt;
+      if (this.loading !== pending) {
+        // A newer load started meanwhile; this one lost.
+        await model.release();
+        throw new SentenceLensError('CANCELLED', 'superseded by a newer model load');
+      }
+      const old = this.model;
+      this.model = model;
+      await old?.release();
+      this.info = {
+        model: p.model,
+        dir: loc.dir,
+        commit: loc.commit,
+        device: model.device,
+        fallbacks: model.fallbacks,
+        tasks: model.tasks.map((t) => ({ name: t.name, labels: [...t.labels] })),
+        dim: model.dim,
+        pooling: model.pooling,
+        maxLength: model.maxLength,
+        loadMs: Date.now() - started,
+      };
+      this.state = 'ready';
+      this.lastError = undefined;
+      this.opts.log(`ready: ${p.model} on ${model.device} in ${this.info.loadMs} ms`);
+      return this.info;
+    } catch (e) {
+      if (this.loading === pending) {
+        this.loading = undefined;
+        this.state = this.model ? 'ready' : 'error';
+        this.lastError = e instanceof Error ? e.message : String(e);
+      }
+      throw e;
+    } finally {
+      if (this.loading === pending) this.loading = undefined;
+    }
+  }
+
+  async classify(p: TextsParams, signal: AbortSignal): Promise<ClassifyResult> {
+    const t0 = performance.now();
+    const out = await this.run(p, signal);
+    const results: Classification[] = out.map((r) => ({ tasks: r.tasks, truncated: r.truncated }));
+    return { results, inferenceMs: performance.now() - t0 };
+  }
+
+  async embed(p: TextsParams, signal: AbortSignal): Promise<EmbedResult> {
+    const t0 = performance.now();
+    const out = await this.run(p, signal);
+    return { embeddings: out.map((r) => Array.from(r.embedding)), truncated: out.map((r) => r.truncated), inferenceMs: performance.now() - t0 };
+  }
+
+  async similar(p: SimilarParams, signal: AbortSignal): Promise<SimilarResult> {
+    const out = await this.run({ texts: [p.query, ...p.texts], progressId: p.progressId }, signal);
+    const q = out[0]!.embedding;
+    const ranked = out.slice(1).map((r, index) => ({ index, score: cosine(q, r.embedding) }));
+    ranked.sort((a, b) => b.score - a.score || a.index - b.index);
+    return { ranked };
+  }
+
+  async release(): Promise<void> {
+    const m = this.model;
+    this.model = undefined;
+    this.info = undefined;
+    this.state = 'idle';
+    await m?.release();
+  }
+
+  private async current(): Promise<SentenceModel> {
+    if (this.loading) return this.loading;
+    if (this.model) return this.model;
+    throw new SentenceLensError('BAD_ARGUMENT', 'no model loaded: send sentenceLens/loadModel first');
+  }
+
+  private async run(p: TextsParams, signal: AbortSignal) {
+    checkTexts(p.texts);
+    if (p.texts.length === 0) return [];
+    const model = await this.current();
+    const id = p.progressId;
+    return model.run(p.texts, {
+      signal,
+      onProgress: id ? (done, total) => this.opts.progress({ id, kind: 'batch', done, total }) : undefined,
+    });
+  }
+}
+
+function checkTexts(texts: unknown): asserts texts is string[] {
+  if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) {
+    throw new SentenceLensError('BAD_ARGUMENT', '"texts" must be a list of strings');
+  }
+  if (texts.length > MAX_TEXTS) throw new SentenceLensError('BAD_ARGUMENT', `${texts.length} texts in one request; at most ${MAX_TEXTS}`);
+  const long = texts.findIndex((t) => t.length > MAX_TEXT_CHARS);
+  if (long >= 0) throw new SentenceLensError('BAD_ARGUMENT', `text ${long} has ${texts[long]!.length} characters; at most ${MAX_TEXT_CHARS}`);
+}
+
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}

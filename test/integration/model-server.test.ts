@@ -1,0 +1,188 @@
+/**
+ * The model server as a real child process (dist/server.js) over IPC, driven by the extension's
+ * vscode-free ServerClient: load, classify, embed, similar, cancellation, a killed server
+ * mid-request, errors, and no orphan after shutdown or after the parent dies.
+ * Needs `npm run build` first (npm test does it).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ClientError, ServerClient } from '../../src/extension/server-client.js';
+import type { LoadModelParams, ProgressParams } from '../../src/protocol.js';
+import { makeTestModel } from '../support/test-model.js';
+
+const SERVER = resolve('dist/server.js');
+let dir: string;
+let modelDir: string;
+const logs: string[] = [];
+const progress: ProgressParams[] = [];
+
+function client(): ServerClient {
+  return new ServerClient({
+    serverPath: SERVER,
+    log: (l) => logs.push(l),
+    onProgress: (p) => progress.push(p),
+    restartDelaysMs: [50],
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pid: number, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!alive(pid)) return true;
+    await sleep(50);
+  }
+  return !alive(pid);
+}
+
+const manyTexts = (n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `Sentence number ${i} talks about ${['pizza and pasta', 'the football final', 'a long novel'][i % 3]} ${'and more '.repeat(i % 20)}.`);
+
+before(async () => {
+  assert.ok(existsSync(SERVER), `${SERVER} is missing; run npm run build`);
+  dir = await mkdtemp(join(tmpdir(), 'sl-server-'));
+  modelDir = join(dir, 'model');
+  await makeTestModel(modelDir);
+  await makeTestModel(join(dir, 'no-heads'), { heads: false });
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const params = (): LoadModelParams => ({ model: modelDir, device: 'cpu', batchSize: 16 });
+
+test('load, classify, embed and similar over IPC', async () => {
+  const c = client();
+  try {
+    const info = await c.load({ ...params(), progressId: 'load-1' });
+    assert.equal(info.device, 'cpu');
+    assert.equal(info.dim, 32);
+    assert.deepEqual(info.tasks.map((t) => t.name), ['topic', 'sentiment']);
+    assert.ok(progress.some((p) => p.id === 'load-1' && p.kind === 'load'));
+
+    const texts = ['The soup was delicious.', 'We lost the match again.', 'A wonderful book.'];
+    const { results, inferenceMs } = await c.classify({ texts, progressId: 'c-1' });
+    assert.equal(results.length, 3);
+    assert.ok(inferenceMs >= 0);
+    for (const r of results) {
+      assert.ok(['food', 'sports', 'reading'].includes(r.tasks.topic!.label));
+      assert.ok(['positive', 'negative'].includes(r.tasks.sentiment!.label));
+      const sum = Object.values(r.tasks.sentiment!.probs).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-5);
+      assert.equal(r.truncated, false);
+    }
+    assert.deepEqual(progress.filter((p) => p.id === 'c-1').at(-1), { id: 'c-1', kind: 'batch', done: 3, total: 3 });
+
+    const emb = await c.embed({ texts: texts.slice(0, 2) });
+    assert.equal(emb.embeddings.length, 2);
+    assert.equal(emb.embeddings[0]!.length, 32);
+
+    const sim = await c.similar({ query: texts[1]!, texts: ['Chess is slow.', texts[1]!, 'Bread and butter.'] });
+    assert.equal(sim.ranked[0]!.index, 1);
+    assert.ok(Math.abs(sim.ranked[0]!.score - 1) < 1e-5);
+
+    const long = await c.classify({ texts: ['word '.repeat(500)] });
+    assert.equal(long.results[0]!.truncated, true);
+    assert.deepEqual((await c.classify({ texts: [] })).results, []);
+  } finally {
+    await c.dispose();
+  }
+});
+
+test('errors come back with our code and a message that says why', async () => {
+  const c = client();
+  try {
+    await assert.rejects(c.classify({ texts: ['x'] }), (e: ClientError) => e.code === 'NO_MODEL');
+    await assert.rejects(c.load({ model: join(dir, 'nope'), device: 'cpu' }), (e: ClientError) => e.code === 'MISSING_FILE' && /does not exist/.test(e.message));
+    await assert.rejects(c.load({ model: join(dir, 'no-heads'), device: 'cpu' }), (e: ClientError) => e.code === 'MISSING_FILE' && /no task heads/.test(e.message));
+    await assert.rejects(c.load({ ...params(), maxLength: 1 }), (e: ClientError) => e.code === 'BAD_ARGUMENT');
+    const st = await c.status();
+    assert.equal(st.state, 'error');
+  } finally {
+    await c.dispose();
+  }
+});
+
+test('cancelling a request stops the work in the server, which stays usable', async () => {
+  const c = client();
+  try {
+    await c.load(params());
+    const ac = new AbortController();
+    const texts = manyTexts(4000);
+    const p = c.classify({ texts, progressId: 'cancel-1' }, ac.signal);
+    while (!progress.some((x) => x.id === 'cancel-1')) await sleep(5);
+    ac.abort();
+    await assert.rejects(p, (e: ClientError) => e.code === 'CANCELLED');
+    await sleep(300);
+    const last = progress.filter((x) => x.id === 'cancel-1').at(-1) as { done: number; total: number };
+    assert.ok(last.done < last.total, `the server went on to ${last.done} of ${last.total}`);
+    assert.ok(logs.some((l) => /classify failed .*cancelled/.test(l)), 'server logged the cancellation');
+    assert.equal((await c.classify({ texts: ['still here'] })).results.length, 1);
+  } finally {
+    await c.dispose();
+  }
+});
+
+test('a server killed mid-request is restarted and the request completes', async () => {
+  const c = client();
+  try {
+    await c.load(params());
+    const first = c.pid!;
+    const texts = manyTexts(1500);
+    const p = c.classify({ texts, progressId: 'kill-1' });
+    while (!progress.some((x) => x.id === 'kill-1')) await sleep(5);
+    process.kill(first, 'SIGKILL');
+    const { results } = await p;
+    assert.equal(results.length, texts.length);
+    assert.ok(c.pid && c.pid !== first, 'a new server process answered');
+    assert.ok(logs.some((l) => /re-sending the request/.test(l)));
+    assert.ok(await waitGone(first));
+  } finally {
+    await c.dispose();
+  }
+});
+
+test('dispose ends the server; so does the death of its parent', async () => {
+  const c = client();
+  await c.load(params());
+  const pid = c.pid!;
+  await c.dispose();
+  assert.ok(await waitGone(pid, 2000), 'server gone after dispose');
+  await assert.rejects(c.classify({ texts: ['x'] }), (e: ClientError) => e.code === 'SERVER_DIED');
+
+  // A parent that is SIGKILLed cannot clean up: the server must notice the IPC channel close.
+  const script = `
+    import { ServerClient } from ${JSON.stringify(resolve('src/extension/server-client.ts'))};
+    const c = new ServerClient({ serverPath: ${JSON.stringify(SERVER)}, log: () => {} });
+    await c.load({ model: ${JSON.stringify(modelDir)}, device: 'cpu' });
+    console.log('PID ' + c.pid);
+    setInterval(() => {}, 1000);`;
+  const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const serverPid = await new Promise<number>((res, rej) => {
+    let out = '';
+    parent.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = /PID (\d+)/.exec(out);
+      if (m) res(Number(m[1]));
+    });
+    parent.on('exit', (code) => rej(new Error(`parent exited early (${code})`)));
+  });
+  assert.ok(alive(serverPid));
+  parent.kill('SIGKILL');
+  assert.ok(await waitGone(serverPid), 'server exits when its parent dies');
+});
