@@ -126,3 +126,15 @@ test('progress events are throttled to at most 4 per second', async () => {
   await train({ ...base(join(dir, 'rate')), epochs: 1, gradAccum: 1, batchSize: 2 }, { onEvent: (e) => e.type === 'progress' && times.push(performance.now()) });
   for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 240, `events ${times[i]! - times[i - 1]!} ms apart`);
 });
+
+test('resuming on a CSV whose rows changed warns that the run will not match', async () => {
+  const copy = join(dir, 'changing.csv');
+  await writeFile(copy, await readFile(csv, 'utf8'));
+  const cut = await train({ ...base(join(dir, 'changing')), csv: copy, freeze: 'backbone' }, stopAt(1));
+  assert.equal(cut.status, 'cancelled');
+  const text = await readFile(copy, 'utf8');
+  await writeFile(copy, text.replace(/,positive\n/, ',negative\n'));
+  const warnings: string[] = [];
+  await train({ resume: join(dir, 'changing') }, { onEvent: (e) => e.type === 'message' && e.level === 'warning' && warnings.push(e.message) });
+  assert.ok(warnings.some((w) => /rows differ from those the interrupted run trained on/.test(w)), warnings.join('\n'));
+});

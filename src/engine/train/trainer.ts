@@ -20,7 +20,7 @@ import { createFullGraphRunner, type StepRunner } from './step-runner.js';
 import { saveRunCheckpoint } from './trainer-checkpoint.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './trainer-options.js';
 import { prepareRun, type RunSetup } from './trainer-setup.js';
-import { type EvalRecord, readTrainingState, resumeCheckpointDir, STATE_FORMAT, type TrainingStateJson, type TrainLossRecord } from './training-state.js';
+import { dataFingerprint, type EvalRecord, readTrainingState, resumeCheckpointDir, STATE_FORMAT, type TrainingStateJson, type TrainLossRecord } from './training-state.js';
 
 export interface TrainContext {
   readonly signal?: AbortSignal;
@@ -85,6 +85,10 @@ export async function train(options: TrainOptions | { resume: string; device?: T
   for (const w of dataset.warnings) events.emit({ type: 'message', level: 'warning', message: w.message });
   for (const w of dataset.skipped) events.emit({ type: 'message', level: 'warning', message: `skipped: ${w.message}` });
   events.emit({ type: 'message', level: 'info', message: setup.freezeDescription });
+  const fingerprint = dataFingerprint([dataset.train, dataset.val]);
+  if (state && state.data.fingerprint !== fingerprint) {
+    events.emit({ type: 'message', level: 'warning', message: `${o.csv}: the rows differ from those the interrupted run trained on (same lines, changed text or labels); the resumed run will not match an uninterrupted one` });
+  }
   const device = await chooseDevice(o.device);
   for (const f of device.fallbacks) events.emit({ type: 'message', level: 'info', message: `device fallback: ${f}` });
 
@@ -151,7 +155,7 @@ export async function train(options: TrainOptions | { resume: string; device?: T
       format: STATE_FORMAT, options: o, position: { step, epoch, batchInEpoch }, totalSteps, stepsPerEpoch,
       schedule: { baseLr: schedule.baseLr, totalSteps, warmupSteps: schedule.warmupSteps, decay: schedule.decay },
       rng: { seed: o.seed, dropout: 'dropoutSeed(seed, step * gradAccum + microBatch)', batchOrder: 'epochSeed(seed, epoch)' },
-      data: { trainCsv: o.csv, valCsv: o.val, trainLines: dataset.train.map((e) => e.line), valLines: dataset.val.map((e) => e.line) },
+      data: { trainCsv: o.csv, valCsv: o.val, trainLines: dataset.train.map((e) => e.line), valLines: dataset.val.map((e) => e.line), fingerprint },
       tasks: dataset.tasks.map((t) => ({ name: t.name, column: t.column, labels: t.labels })),
       history: { evals, train: trainLog }, earlyStopping: { bestLoss, bestStep, badEvals }, elapsedSeconds: elapsed(),
       optimizer: optimizer.state().json,

@@ -8,6 +8,7 @@
  * dropoutSeed(seed, k·gradAccum + i), an epoch's batch order from epochSeed(seed, epoch), so the
  * seed and the position are the whole RNG state.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,7 +42,7 @@ export interface TrainingStateJson {
   readonly stepsPerEpoch: number;
   readonly schedule: { readonly baseLr: number; readonly totalSteps: number; readonly warmupSteps: number; readonly decay: string };
   readonly rng: { readonly seed: number; readonly dropout: string; readonly batchOrder: string };
-  readonly data: { readonly trainCsv: string; readonly valCsv?: string; readonly trainLines: number[]; readonly valLines: number[] };
+  readonly data: { readonly trainCsv: string; readonly valCsv?: string; readonly trainLines: number[]; readonly valLines: number[]; readonly fingerprint: string };
   readonly tasks: { readonly name: string; readonly column: string; readonly labels: string[] }[];
   readonly history: { readonly evals: EvalRecord[]; readonly train: TrainLossRecord[] };
   readonly earlyStopping: { readonly bestLoss: number | null; readonly bestStep: number | null; readonly badEvals: number };
@@ -85,4 +86,14 @@ export function resumeCheckpointDir(dir: string): string {
   if (hasTrainingState(dir)) return dir;
   if (hasTrainingState(join(dir, 'last'))) return join(dir, 'last');
   throw new SentenceLensError('MISSING_FILE', `${dir}: no training state here or in ${join(dir, 'last')}; expected a run folder or a "last" checkpoint written by sentence-lens train`);
+}
+
+/** A hash of the examples' text and labels, in order: a resumed run checks it sees the same data. */
+export function dataFingerprint(parts: readonly { readonly text: string; readonly labels: Readonly<Record<string, number | null>> }[][]): string {
+  const h = createHash('sha256');
+  for (const list of parts) {
+    for (const e of list) h.update(`${e.text}\u0000${JSON.stringify(e.labels)}\u0001`);
+    h.update('\u0002');
+  }
+  return h.digest('hex').slice(0, 32);
 }
