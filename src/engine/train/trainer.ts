@@ -236,7 +236,8 @@ export async function train(options: TrainOptions | { resume: string; device?: T
     }
     if (logWindow.n > 0) trainLog.push({ step, ...mean(logWindow) });
     if (status === 'completed' && lastEvalStep !== step) await evaluateNow();
-    if (lastSaved === null || (lastSaved as { step: number }).step !== step || status !== 'completed') await save('last');
+    // An epoch end may just have saved this very state.
+    if ((lastSaved as { step: number } | null)?.step !== step) await save('last');
     const message = status === 'cancelled' ? `cancelled after step ${step} of ${totalSteps}; resume with --resume ${o.out}`
       : status === 'early-stopped' ? `early stopping: validation loss did not improve for ${o.patience} evaluations (best at step ${bestStep})` : undefined;
     if (message) events.emit({ type: 'message', level: 'info', message });
