@@ -6,9 +6,11 @@ import type { CliIo, Command } from './command.js';
 import { classifyCommand } from './commands/classify.js';
 import { downloadCommand } from './commands/download.js';
 import { embedCommand } from './commands/embed.js';
+import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
+import { trainCommand } from './commands/train.js';
 
-const commands: Command[] = [embedCommand, classifyCommand, downloadCommand, exportCommand];
+const commands: Command[] = [embedCommand, classifyCommand, trainCommand, evalCommand, downloadCommand, exportCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,4 +1,4 @@
-/** The host side of a training step: freeze policies, optimizers, schedules, clipping, accumulation. */
+/** Training: the host side of a step (freeze policies, optimizers, schedules, clipping, accumulation) and the loop over it. */
 export * from './param-names.js';
 export * from './freeze.js';
 export * from './optimizer.js';
@@ -6,3 +6,12 @@ export * from './schedule.js';
 export * from './clip.js';
 export * from './accumulate.js';
 export * from './step.js';
+// The training loop over them: options, events, result, evaluation and metrics.
+export * from './metrics.js';
+export * from './evaluate.js';
+export * from './events.js';
+export * from './step-runner.js';
+export * from './trainer-options.js';
+export * from './training-state.js';
+export * from './trainer.js';
+export * from './eval-model.js';
