@@ -2,6 +2,7 @@
 import { SentenceLensError } from '../engine/errors.js';
 import { parseDevice, type DeviceSetting } from '../engine/runtime/device.js';
 import type { CliIo, OptionSpec } from './command.js';
+import { offlineModelDir } from './bundled.js';
 
 export const modelOptions: OptionSpec = {
   model: { type: 'string' },
@@ -10,14 +11,17 @@ export const modelOptions: OptionSpec = {
   'batch-size': { type: 'string' },
 };
 
-export const modelHelp = `  --model M            hub id, model folder or checkpoint folder
+export const modelHelp = `  --model M            hub id, model folder or checkpoint folder (default: the bundled
+                       small offline model, models/offline)
   --device D           auto | cpu | webgpu | cuda (default auto)
   --max-length N       truncate sentences to N tokens (default 256)
   --batch-size N       sentences per batch (default 32)`;
 
-export function requireModel(values: Record<string, unknown>): string {
+/** --model, or the bundled offline model when it is not given. */
+export function modelOrOffline(values: Record<string, unknown>): string {
   const m = values['model'];
-  if (typeof m !== 'string' || m === '') throw new SentenceLensError('BAD_ARGUMENT', '--model is required (a hub id, model folder or checkpoint folder)');
+  if (m === undefined) return offlineModelDir();
+  if (typeof m !== 'string' || m === '') throw new SentenceLensError('BAD_ARGUMENT', '--model expects a hub id, model folder or checkpoint folder');
   return m;
 }
 

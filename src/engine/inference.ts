@@ -7,6 +7,10 @@ import { lengthBuckets } from './batching.js';
 import { type LoadedModel, loadModel } from './model/load.js';
 import { resolveModelSource } from './model/source.js';
 import type { DownloadOptions } from './hub.js';
+import { type DefaultHeadsOptions, ensureDefaultHeads } from './default-heads.js';
+
+/** Train topic/sentiment heads on the bundled data when the model has none. */
+export type DefaultHeadsSettings = Pick<DefaultHeadsOptions, 'dataCsv' | 'cacheDir' | 'onEvent'>;
 import { buildInferenceGraph } from './model/inference-graph.js';
 import type { TaskSpec } from './model/heads.js';
 import type { Pooling } from './model/pooling.js';
@@ -57,8 +61,11 @@ export class SentenceModel {
   ) {}
 
   /** `model` is a hub id, a model folder or a checkpoint folder (see resolveModelSource). */
-  static async load(model: string, options: InferenceOptions & DownloadOptions = {}): Promise<SentenceModel> {
-    const source = await resolveModelSource(model, options);
+  static async load(model: string, options: InferenceOptions & DownloadOptions & { defaultHeads?: DefaultHeadsSettings } = {}): Promise<SentenceModel> {
+    let source = await resolveModelSource(model, options);
+    if (!source.headsDir && options.defaultHeads) {
+      source = { ...source, headsDir: await ensureDefaultHeads(source, { ...options, ...options.defaultHeads, device: options.device }) };
+    }
     return SentenceModel.fromLoaded(await loadModel(source), options);
   }
 

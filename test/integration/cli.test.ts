@@ -3,10 +3,17 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { SentenceModel } from '../../src/engine/inference.js';
 import { CLI, runCli } from '../support/run-cli.js';
-import { modelWithHeads } from '../support/model-folder.js';
+import { modelWithHeads, tempDir } from '../support/model-folder.js';
 
 test('the CLI bundle exists (npm test builds it first)', () => {
   assert.ok(existsSync(CLI), `${CLI} missing: run npm run build`);
+});
+
+test('without --model the bundled offline model classifies', async () => {
+  const r = await runCli(['classify', '--device', 'cpu', 'The pasta was delicious.']);
+  assert.equal(r.code, 0, r.stderr);
+  const [row] = JSON.parse(r.stdout);
+  assert.ok(['food', 'sports', 'reading'].includes(row.tasks.topic.label));
 });
 
 test('embed prints model, device, dim and one vector per sentence, equal to the engine', async () => {
@@ -68,10 +75,22 @@ test('errors go to stderr with a non-zero exit and no stack trace unless --debug
   assert.match(badPooling.stderr, /--pooling expects mean or cls/);
   const unknown = await runCli(['frobnicate']);
   assert.equal(unknown.code, 2);
+});
+
+test('classify on a model without heads trains default heads once, then reuses them', async () => {
   const noHeads = await modelWithHeads();
   const { rm } = await import('node:fs/promises');
   await rm(`${noHeads}/tasks.json`);
-  const r = await runCli(['classify', '--model', noHeads, '--device', 'cpu', 'hi']);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /no task heads/);
+  await rm(`${noHeads}/heads.safetensors`);
+  const cache = await tempDir('sl-cache-');
+  const env = { SENTENCE_LENS_CACHE: cache };
+  const first = await runCli(['classify', '--model', noHeads, '--device', 'cpu', 'A lovely bowl of soup.'], { env });
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /no topic\/sentiment heads yet: training them once/);
+  const out = JSON.parse(first.stdout);
+  assert.deepEqual(Object.keys(out[0].tasks), ['topic', 'sentiment']);
+  const second = await runCli(['classify', '--model', noHeads, '--device', 'cpu', 'A lovely bowl of soup.'], { env });
+  assert.equal(second.code, 0, second.stderr);
+  assert.doesNotMatch(second.stderr, /training them once/);
+  assert.deepEqual(JSON.parse(second.stdout), out);
 });

@@ -2,29 +2,39 @@ import { SentenceLensError } from '../../engine/errors.js';
 import { SentenceModel } from '../../engine/inference.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
-import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, requireModel } from '../shared-options.js';
+import { bundledDataCsv } from '../bundled.js';
+import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, modelOrOffline } from '../shared-options.js';
 
 export const classifyCommand: Command = {
   name: 'classify',
   summary: "print each sentence's label and probabilities per task as JSON",
-  usage: 'sentence-lens classify --model DIR [--device D] [--max-length N] TEXT...',
+  usage: 'sentence-lens classify [--model M] [--device D] [--max-length N] TEXT...',
   help: `${modelHelp}
 Sentences come from the arguments, or from stdin one per line.
 Prints [{"text", "tasks": {"<task>": {"label", "probs": {...}}}}, ...].`,
   options: { ...modelOptions },
   async run(values, positionals, io) {
-    const dir = requireModel(values);
+    const dir = modelOrOffline(values);
     const texts = await readSentences(positionals, io);
     const download = progressReporter(io.stderr, 'downloading', 'bytes');
+    const heads = progressReporter(io.stderr, 'training');
     const model = await SentenceModel.load(dir, {
       device: deviceOption(values),
       maxLength: positiveInt(values, 'max-length'),
       batchSize: positiveInt(values, 'batch-size'),
       log: (m) => io.stderr.write(`${m}\n`),
       signal: io.signal,
+      defaultHeads: {
+        dataCsv: bundledDataCsv(),
+        onEvent: (e) => {
+          if (e.type === 'message') io.stderr.write(`${e.message}\n`);
+          else if (e.type === 'progress' && e.phase === 'training') heads.update(e.step, e.totalSteps, 'default heads');
+        },
+      },
       onProgress: (e) => download.update(e.bytesDone, e.bytesTotal, e.file),
     });
     download.stop();
+    heads.stop();
     try {
       if (model.tasks.length === 0) {
         throw new SentenceLensError('MISSING_FILE', `${dir} has no task heads (tasks.json and heads.safetensors); train them with "sentence-lens train" or use a checkpoint`);

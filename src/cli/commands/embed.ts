@@ -2,12 +2,12 @@ import { SentenceLensError } from '../../engine/errors.js';
 import { SentenceModel } from '../../engine/inference.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
-import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, requireModel } from '../shared-options.js';
+import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, modelOrOffline } from '../shared-options.js';
 
 export const embedCommand: Command = {
   name: 'embed',
   summary: 'print sentence embeddings as JSON',
-  usage: 'sentence-lens embed --model DIR [--pooling mean|cls] [--normalize] [--device D] [--max-length N] TEXT...',
+  usage: 'sentence-lens embed [--model M] [--pooling mean|cls] [--normalize] [--device D] [--max-length N] TEXT...',
   help: `${modelHelp}
   --pooling mean|cls   masked mean over tokens (default) or the [CLS] token
   --normalize          L2-normalise each embedding
@@ -17,7 +17,7 @@ Prints {"model", "device", "dim", "embeddings": [[...], ...]}.`,
   async run(values, positionals, io) {
     const pooling = values['pooling'] ?? 'mean';
     if (pooling !== 'mean' && pooling !== 'cls') throw new SentenceLensError('BAD_ARGUMENT', `--pooling expects mean or cls, got "${String(pooling)}"`);
-    const dir = requireModel(values);
+    const dir = modelOrOffline(values);
     const texts = await readSentences(positionals, io);
     const download = progressReporter(io.stderr, 'downloading', 'bytes');
     const model = await SentenceModel.load(dir, {

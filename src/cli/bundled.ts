@@ -1,0 +1,10 @@
+/** Files that ship beside the bundled CLI (dist/cli.js → ../models). */
+import { fileURLToPath } from 'node:url';
+
+export function bundledDataCsv(): string {
+  return fileURLToPath(new URL('../models/sentences.csv', import.meta.url));
+}
+
+export function offlineModelDir(): string {
+  return fileURLToPath(new URL('../models/offline', import.meta.url));
+}
