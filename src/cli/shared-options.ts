@@ -2,7 +2,7 @@
 import { SentenceLensError } from '../engine/errors.js';
 import { parseDevice, type DeviceSetting } from '../engine/runtime/device.js';
 import type { CliIo, OptionSpec } from './command.js';
-import { offlineModelDir } from './bundled.js';
+import { offlineModelDir } from '../bundled-files.js';
 
 export const modelOptions: OptionSpec = {
   model: { type: 'string' },

@@ -3,7 +3,7 @@
  * load replaces the old model), and answers classify / embed / similar with it.
  */
 import { SentenceLensError } from '../engine/errors.js';
-import { resolveModel } from '../engine/hub.js';
+import { bundledDataCsv } from '../bundled-files.js';
 import { SentenceModel } from '../engine/inference.js';
 import type {
   Classification,
@@ -46,26 +46,31 @@ export class ModelService {
     const id = p.progressId;
     this.state = 'loading';
     const attempt = (async () => {
-      const loc = await resolveModel(p.model, {
-        signal,
-        onProgress: (e) => id && this.opts.progress({ id, kind: 'download', file: e.file, bytesDone: e.bytesDone, bytesTotal: e.bytesTotal }),
-      });
-      if (id) this.opts.progress({ id, kind: 'load', message: 'building the inference graph' });
-      if (signal.aborted) throw new SentenceLensError('CANCELLED', 'model load cancelled');
-      const model = await SentenceModel.load(loc.dir, {
+      if (id) this.opts.progress({ id, kind: 'load', message: `loading ${p.model}` });
+      const model = await SentenceModel.load(p.model, {
         device: p.device,
         pooling: p.pooling,
         maxLength: p.maxLength,
         batchSize: p.batchSize,
         log: this.opts.log,
+        signal,
+        onProgress: (e) => id && this.opts.progress({ id, kind: 'download', file: e.file, bytesDone: e.bytesDone, bytesTotal: e.bytesTotal }),
+        // A hub backbone without heads gets topic/sentiment heads trained once on the bundled data.
+        defaultHeads: {
+          dataCsv: bundledDataCsv(),
+          onEvent: (e) => {
+            if (e.type === 'message') this.opts.log(e.message);
+            if (id && e.type === 'progress' && e.phase === 'training') {
+              this.opts.progress({ id, kind: 'load', message: `training default topic/sentiment heads: step ${e.step}/${e.totalSteps}` });
+            }
+          },
+        },
       });
-      if (model.tasks.length === 0) {
+      if (signal.aborted) {
         await model.release();
-        throw new SentenceLensError(
-          'MISSING_FILE',
-          `${loc.dir} has no task heads (tasks.json and heads.safetensors): it can embed but not classify; choose a trained model or a checkpoint`,
-        );
+        throw new SentenceLensError('CANCELLED', 'model load cancelled');
       }
+      const loc = { dir: model.model.source.headsDir ?? model.model.dir, commit: model.model.source.commit };
       return { model, loc };
     })();
     const pending = attempt.then((r) => r.model);

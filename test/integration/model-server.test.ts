@@ -104,12 +104,26 @@ test('load, classify, embed and similar over IPC', async () => {
   }
 });
 
+test('a model without heads gets default topic/sentiment heads trained once on the bundled data', async () => {
+  process.env['SENTENCE_LENS_CACHE'] = join(dir, 'cache');
+  const c = client();
+  try {
+    const info = await c.load({ model: join(dir, 'no-heads'), device: 'cpu', progressId: 'dh' });
+    assert.deepEqual(info.tasks.map((t) => t.name), ['topic', 'sentiment']);
+    assert.ok(progress.some((p) => p.id === 'dh' && p.kind === 'load' && /training default topic\/sentiment heads/.test(p.message ?? '')));
+    const { results } = await c.classify({ texts: ['Fresh bread.'] });
+    assert.ok(['food', 'sports', 'reading'].includes(results[0]!.tasks.topic!.label));
+  } finally {
+    await c.dispose();
+    delete process.env['SENTENCE_LENS_CACHE'];
+  }
+});
+
 test('errors come back with our code and a message that says why', async () => {
   const c = client();
   try {
     await assert.rejects(c.classify({ texts: ['x'] }), (e: ClientError) => e.code === 'NO_MODEL');
     await assert.rejects(c.load({ model: join(dir, 'nope'), device: 'cpu' }), (e: ClientError) => e.code === 'MISSING_FILE' && /does not exist/.test(e.message));
-    await assert.rejects(c.load({ model: join(dir, 'no-heads'), device: 'cpu' }), (e: ClientError) => e.code === 'MISSING_FILE' && /no task heads/.test(e.message));
     await assert.rejects(c.load({ ...params(), maxLength: 1 }), (e: ClientError) => e.code === 'BAD_ARGUMENT');
     const st = await c.status();
     assert.equal(st.state, 'error');

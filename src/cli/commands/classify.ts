@@ -2,7 +2,7 @@ import { SentenceLensError } from '../../engine/errors.js';
 import { SentenceModel } from '../../engine/inference.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
-import { bundledDataCsv } from '../bundled.js';
+import { bundledDataCsv } from '../../bundled-files.js';
 import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, modelOrOffline } from '../shared-options.js';
 
 export const classifyCommand: Command = {

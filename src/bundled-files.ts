@@ -1,4 +1,4 @@
-/** Files that ship beside the bundled CLI (dist/cli.js → ../models). */
+/** Files that ship beside the bundles (dist/cli.js, dist/server.js → ../models). */
 import { fileURLToPath } from 'node:url';
 
 export function bundledDataCsv(): string {
