@@ -34,7 +34,7 @@ function ortBinaryDir(): string {
 export function cudaUnavailableReason(): string | undefined {
   const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
   if (!existsSync(join(ortBinaryDir(), lib))) {
-    return `CUDA provider libraries are not installed (${lib}; reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12, see README "GPU set-up")`;
+    return `CUDA provider libraries are not installed (${lib}; install them with: npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12; see README "GPU set-up")`;
   }
   return undefined;
 }
