@@ -8,8 +8,10 @@ import { reduceSum } from './reduce.js';
 
 /** Exact GELU, as BERT's "gelu": x · ½ · (1 + erf(x / √2)). */
 export function gelu(g: Graph, x: Value): Value {
-  const inner = erf(g, mul(g, x, g.scalar(Math.SQRT1_2)));
-  return mul(g, mul(g, x, g.scalar(0.5)), add(g, inner, g.scalar(1)));
+  // Written in the order PyTorch exports it (Div → Erf → Add → Mul x → Mul ½), the pattern
+  // ONNX Runtime's GeluFusion recognises and replaces with one fused kernel at inference.
+  const inner = erf(g, div(g, x, g.scalar(Math.SQRT2)));
+  return mul(g, mul(g, x, add(g, inner, g.scalar(1))), g.scalar(0.5));
 }
 
 /** x / max(‖x‖₂, eps) along the last axis, as torch.nn.functional.normalize. */
