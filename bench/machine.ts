@@ -35,7 +35,7 @@ export async function timeIt(fn: () => Promise<unknown>, minRuns: number, minMs:
  * The machine's dense float32 GEMM rate through ONNX Runtime, in GFLOP/s: one MatMul
  * 2048×2048×2048 reduced to a scalar in-graph (so the 16 MB output copy stays out of the
  * timing), on a session made by createSession — the same options as the engine's sessions.
- * The median over at least 5 runs and `budgetMs`.
+ * The median over at least 5 runs and `budgetMs`, after 3 warm-up runs.
  */
 export async function gemmPeak(budgetMs = 3000): Promise<number> {
   const n = 2048;
@@ -45,7 +45,8 @@ export async function gemmPeak(budgetMs = 3000): Promise<number> {
   g.output(reduceSum(g, matmul(g, a, b), [0, 1]), 'y');
   const session = await createSession(g.toBytes(), 'cpu');
   const feeds = { a: new ort.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]) };
-  await session.run(feeds);
+  // Warm-up: the first runs pay for the thread pool and page faults.
+  for (let i = 0; i < 3; i++) await session.run(feeds);
   const { meanMs } = await timeIt(() => session.run(feeds), 5, budgetMs);
   await session.release();
   return (2 * n ** 3) / (meanMs / 1000) / 1e9;
