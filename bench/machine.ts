@@ -38,16 +38,20 @@ export async function timeIt(fn: () => Promise<unknown>, minRuns: number, minMs:
  * The median over at least 5 runs and `budgetMs`, after 3 warm-up runs.
  */
 export async function gemmPeak(budgetMs = 3000): Promise<number> {
-  const n = 2048;
+  return gemmRate(2048, 2048, 2048, budgetMs);
+}
+
+/** The same measurement for an [m, k] × [k, n] MatMul (e.g. a model's projection shapes). */
+export async function gemmRate(m: number, k: number, n: number, budgetMs = 3000): Promise<number> {
   const g = new Graph();
-  const a = g.input('a', 'float32', [n, n]);
-  const b = g.parameter('b', { shape: [n, n], data: new Float32Array(n * n).fill(1 / n) }, false);
+  const a = g.input('a', 'float32', [m, k]);
+  const b = g.parameter('b', { shape: [k, n], data: new Float32Array(k * n).fill(1 / k) }, false);
   g.output(reduceSum(g, matmul(g, a, b), [0, 1]), 'y');
   const session = await createSession(g.toBytes(), 'cpu');
-  const feeds = { a: new ort.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]) };
+  const feeds = { a: new ort.Tensor('float32', new Float32Array(m * k).fill(0.5), [m, k]) };
   // Warm-up: the first runs pay for the thread pool and page faults.
   for (let i = 0; i < 3; i++) await session.run(feeds);
   const { meanMs } = await timeIt(() => session.run(feeds), 5, budgetMs);
   await session.release();
-  return (2 * n ** 3) / (meanMs / 1000) / 1e9;
+  return (2 * m * k * n) / (meanMs / 1000) / 1e9;
 }
