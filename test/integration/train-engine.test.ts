@@ -249,9 +249,18 @@ test('pooled cache: repeats hit memory then disk without a session run; other te
     assert.equal(PooledCache.stats.computed, 3);
     await PooledCache.compute(model, texts, { ...opts, maxLength: 8 });
     assert.equal(PooledCache.stats.computed, 4);
-    await PooledCache.compute(model, texts, { ...opts, weightsKey: 'fine-tuned in memory, step 7' });
+    assert.equal((await readdir(cacheDir)).filter((f) => f.endsWith('.safetensors')).length, 4);
+    // A bounded folder keeps the most recently used files: the first key (a disk hit above) stays.
+    await new Promise((r) => setTimeout(r, 20));
+    PooledCache.clearMemory();
+    await PooledCache.compute(model, texts, opts);
+    assert.equal(PooledCache.stats.diskHits, 2);
+    await PooledCache.compute(model, texts, { ...opts, weightsKey: 'fine-tuned in memory, step 7', maxDiskEntries: 2 });
     assert.equal(PooledCache.stats.computed, 5);
-    assert.equal((await readdir(cacheDir)).filter((f) => f.endsWith('.safetensors')).length, 5);
+    assert.equal((await readdir(cacheDir)).filter((f) => f.endsWith('.safetensors')).length, 2);
+    PooledCache.clearMemory();
+    await PooledCache.compute(model, texts, opts);
+    assert.equal(PooledCache.stats.diskHits, 3);
   } finally {
     await rm(cacheDir, { recursive: true, force: true });
   }

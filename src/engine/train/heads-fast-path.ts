@@ -23,7 +23,7 @@
  *   await headsTrainer.release();
  */
 import { createHash } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SentenceLensError } from '../errors.js';
 import { Graph } from '../graph/index.js';
@@ -194,6 +194,8 @@ export interface PooledCacheOptions {
   readonly device: DeviceSetting;
   /** Folder for `<key>.safetensors` files; absent: memory only. Created if missing. */
   readonly cacheDir?: string;
+  /** Files kept in `cacheDir`, least recently used removed first (default 16). */
+  readonly maxDiskEntries?: number;
   /**
    * Identity of the backbone weights, replacing the default (path, size and mtime of
    * model.safetensors and tokenizer.json, and the hub commit). Pass one when the weights in
@@ -270,6 +272,8 @@ export class PooledCache {
       const fromDisk = await readCacheFile(path, key, texts.length, hidden, opts.log);
       if (fromDisk) {
         PooledCache.stats.diskHits++;
+        const now = new Date();
+        await utimes(path, now, now).catch(() => undefined); // recently used: pruned last
         remember(key, fromDisk);
         opts.onProgress?.(texts.length, texts.length);
         return fromDisk.slice();
@@ -284,6 +288,7 @@ export class PooledCache {
       await writeSafetensors(path, [['pooled', { shape: [texts.length, hidden], data: pooled }]], {
         format: 'pt', sentence_lens_pooled_cache: CACHE_FORMAT, key, pooling: opts.pooling,
       });
+      await prune(opts.cacheDir!, opts.maxDiskEntries ?? 16);
     }
     return pooled.slice();
   }
@@ -292,6 +297,15 @@ export class PooledCache {
 function remember(key: string, pooled: Float32Array): void {
   memory.set(key, pooled);
   while (memory.size > MEMORY_ENTRIES) memory.delete(memory.keys().next().value!);
+}
+
+/** Removes the least recently used cache files beyond `keep`. */
+async function prune(dir: string, keep: number): Promise<void> {
+  const files = (await readdir(dir)).filter((f) => /^[0-9a-f]{64}\.safetensors$/.test(f));
+  if (files.length <= keep) return;
+  const dated = await Promise.all(files.map(async (f) => ({ f, t: (await stat(join(dir, f)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  dated.sort((a, b) => a.t - b.t);
+  for (const { f } of dated.slice(0, dated.length - keep)) await rm(join(dir, f), { force: true });
 }
 
 async function fileIdentity(path: string): Promise<string> {
