@@ -12,10 +12,8 @@ import { SentenceModel } from '../src/engine/inference.js';
 import { generateModelFolder, readBundledSentences } from '../src/engine/model/generate.js';
 import { buildInferenceGraph } from '../src/engine/model/inference-graph.js';
 import { loadModelFolder } from '../src/engine/model/load.js';
-import { Graph, matmul, reduceSum } from '../src/engine/graph/index.js';
-import { createSession, ort } from '../src/engine/runtime/session.js';
 import { Rng } from '../src/engine/random.js';
-import { describeMachine, timeIt } from './machine.js';
+import { describeMachine, gemmPeak, timeIt } from './machine.js';
 
 const SHAPES = {
   minilm: { name: 'MiniLM-L6 shape', layers: 6, hidden: 384, heads: 12, intermediate: 1536 },
@@ -36,21 +34,6 @@ function forwardFlops(s: Shape, batch: number, seq: number): number {
   return s.layers * (dense + attention);
 }
 
-async function gemmPeak(): Promise<number> {
-  const n = 2048;
-  const g = new Graph();
-  const a = g.input('a', 'float32', [n, n]);
-  const b = g.parameter('b', { shape: [n, n], data: new Float32Array(n * n).fill(1 / n) }, false);
-  // Reducing inside the graph keeps the 16 MB output copy out of the timing.
-  g.output(reduceSum(g, matmul(g, a, b), [0, 1]), 'y');
-  const session = await createSession(g.toBytes(), 'cpu');
-  const feeds = { a: new ort.Tensor('float32', new Float32Array(n * n).fill(0.5), [n, n]) };
-  await session.run(feeds);
-  const { meanMs } = await timeIt(() => session.run(feeds), 5, quick ? 500 : 3000);
-  await session.release();
-  return (2 * n ** 3) / (meanMs / 1000) / 1e9;
-}
-
 /** Texts that tokenize to exactly `seq` tokens: seq − 2 whole vocabulary words. */
 function uniformTexts(words: string[], batch: number, seq: number, rng: Rng): string[] {
   return Array.from({ length: batch }, () => Array.from({ length: seq - 2 }, () => words[rng.int(words.length)]).join(' '));
@@ -59,7 +42,7 @@ function uniformTexts(words: string[], batch: number, seq: number, rng: Rng): st
 async function main(): Promise<void> {
   console.log(`# bench:infer — ${new Date().toISOString()}`);
   console.log(`machine: ${describeMachine()}`);
-  const peak = await gemmPeak();
+  const peak = await gemmPeak(quick ? 500 : 3000);
   console.log(`GEMM peak (ONNX MatMul 2048³, reduced in-graph): ${peak.toFixed(1)} GFLOP/s\n`);
   const sentences = await readBundledSentences();
   hfEnv.allowRemoteModels = false;

@@ -62,10 +62,7 @@ export function buildTrainingGraph(
   const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
   const attentionMask = g.input('attention_mask', 'int64', ['batch', 'seq']);
   const tokenTypeIds = g.input('token_type_ids', 'int64', ['batch', 'seq']);
-  const taskInputs = tasks.map((t) => ({
-    labels: g.input(`labels_${t.name}`, 'int64', ['batch']),
-    mask: g.input(`mask_${t.name}`, g.floatType, ['batch']),
-  }));
+  const taskInputs = addTaskInputs(g, tasks);
   const seed = options.dropout ? g.input('dropout_seed', 'int64', []) : undefined;
   let salt = 0;
   const drop = seed
@@ -74,8 +71,41 @@ export function buildTrainingGraph(
 
   const enc = buildBertEncoder(g, config, backbone, { inputIds, attentionMask, tokenTypeIds }, { isTrainable: options.isTrainable, dropout: drop });
   const pooled = pool(g, enc.tokens, enc.maskFloat, options.pooling);
+  return { graph: g, ...addHeadsLossesAndGrads(g, pooled, heads, tasks, taskInputs, options, enc.params) };
+}
+
+export interface TaskInputs {
+  readonly labels: Value;
+  readonly mask: Value;
+}
+
+/** The graph inputs labels_<task> (int64 [batch]) and mask_<task> (float [batch]), in task order. */
+export function addTaskInputs(g: Graph, tasks: readonly TaskSpec[]): TaskInputs[] {
+  return tasks.map((t) => ({
+    labels: g.input(`labels_${t.name}`, 'int64', ['batch']),
+    mask: g.input(`mask_${t.name}`, g.floatType, ['batch']),
+  }));
+}
+
+export type HeadsLossOptions = Pick<TrainingGraphOptions, 'isTrainable' | 'lossWeights' | 'classWeights'>;
+
+/**
+ * Everything above the pooled vector, shared by the full training graph and the heads-only
+ * graph (heads-fast-path.ts): one head per task on `pooled`, outputs logits_<task>, the
+ * multi-task loss (`loss`, `loss_<task>`), and `grad:<name>` for every trainable parameter,
+ * those of `lowerParams` (the backbone's, when it trains) included.
+ */
+export function addHeadsLossesAndGrads(
+  g: Graph,
+  pooled: Value,
+  heads: ReadonlyMap<string, Tensor>,
+  tasks: readonly TaskSpec[],
+  taskInputs: readonly TaskInputs[],
+  options: HeadsLossOptions,
+  lowerParams: ReadonlyMap<string, Value> = new Map(),
+): Omit<TrainingGraph, 'graph'> {
   const weightOf = (t: TaskSpec) => options.lossWeights?.[t.name] ?? 1;
-  const params = new Map<string, Value>(enc.params);
+  const params = new Map<string, Value>(lowerParams);
   const logits = tasks.map((t) => {
     const head = buildHead(g, pooled, t, heads, (name) => weightOf(t) !== 0 && options.isTrainable(name));
     for (const [n, v] of head.params) params.set(n, v);
@@ -100,5 +130,5 @@ export function buildTrainingGraph(
   const trainable = [...params].filter(([, v]) => trainableValues.has(v)).map(([name, value]) => ({ name, value, grad: `grad:${name}` }));
   const grads = grad(g, total, trainable.map((t) => t.value));
   for (const t of trainable) g.output(grads.get(t.value)!, t.grad);
-  return { graph: g, trainable, lossTasks };
+  return { trainable, lossTasks };
 }
