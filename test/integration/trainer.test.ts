@@ -76,6 +76,7 @@ test('a run cancelled after step k and resumed ends where an uninterrupted run e
 test('freeze=backbone writes heads-only checkpoints naming their base, and resumes from them', async () => {
   const opts = { ...base(join(dir, 'heads-full')), freeze: 'backbone' };
   const full = await train(opts);
+  assert.equal(full.runner, 'heads-only', 'a frozen backbone trains on cached pooled vectors');
   const files = ['heads.safetensors', 'tasks.json', 'training_state.json', 'training_state.safetensors'];
   assert.deepEqual(files.filter((f) => existsSync(join(full.last!.dir, f))), files);
   assert.ok(!existsSync(join(full.last!.dir, 'model.safetensors')));

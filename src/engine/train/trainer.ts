@@ -17,6 +17,7 @@ import { createOptimizer, layerwiseLrDecay, restoreOptimizer } from './optimizer
 import { LrSchedule } from './schedule.js';
 import { applyUpdate } from './step.js';
 import { createFullGraphRunner, type StepRunner } from './step-runner.js';
+import { createHeadsOnlyRunner } from './heads-runner.js';
 import { saveRunCheckpoint } from './trainer-checkpoint.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './trainer-options.js';
 import { prepareRun, type RunSetup } from './trainer-setup.js';
@@ -93,10 +94,14 @@ export async function train(options: TrainOptions | { resume: string; device?: T
   for (const f of device.fallbacks) events.emit({ type: 'message', level: 'info', message: `device fallback: ${f}` });
 
   const dropout = o.dropout === 0 || (model.config.hiddenDropout === 0 && model.config.attentionDropout === 0) ? undefined : { rate: o.dropout };
-  const runner = await createFullGraphRunner(
-    { config: model.config, params, tasks, pooling: setup.pooling, lossWeights: o.lossWeights, dropout, device: device.device },
-    setup.shapes,
-  );
+  const runnerOptions = { config: model.config, params, tasks, pooling: setup.pooling, lossWeights: o.lossWeights, dropout, device: device.device };
+  // A frozen backbone never changes a sentence's pooled vector: embed once, train the heads alone.
+  const runner = !setup.trainsBackbone && !setup.nothingToTrain
+    ? await createHeadsOnlyRunner({
+        ...runnerOptions, model, examples: dataset, maxLength: o.maxLength, batchSize: o.batchSize, signal: ctx.signal,
+        onProgress: (done, total) => progress('embedding', { done, total }),
+      }, setup.shapes)
+    : await createFullGraphRunner(runnerOptions, setup.shapes);
   const base = {
     device: device.device, runner: runner.kind, freeze: o.freeze, trainExamples: dataset.train.length, valExamples: dataset.val.length,
     warnings: dataset.warnings.length, skipped: dataset.skipped.length,
