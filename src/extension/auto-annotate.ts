@@ -41,7 +41,7 @@ export class AutoAnnotator implements vscode.Disposable {
     const cts = new vscode.CancellationTokenSource();
     this.running.set(k, cts);
     try {
-      const n = await annotateIncrementally(this.ctx, doc, cts.token, (done, total) => {
+      const { classified: n } = await annotateIncrementally(this.ctx, doc, cts.token, (done, total) => {
         if (total > 0) this.ctx.status.update(this.ctx.host.state, `annotating ${done}/${total}`);
       });
       if (n > 0) this.ctx.log.debug(`auto-annotated ${n} sentence(s) in ${k}`);
