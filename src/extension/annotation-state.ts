@@ -82,12 +82,22 @@ export function diffSentences(anns: readonly Annotation[], sentences: readonly S
 
 /** Annotations merged and ordered by position; a later one replaces earlier ones it overlaps. */
 export function mergeAnnotations(...lists: readonly (readonly Annotation[])[]): Annotation[] {
-  let out: Annotation[] = [];
-  for (const l of lists) {
-    for (const a of l) {
-      out = out.filter((b) => b.end <= a.start || b.start >= a.end);
-      out.push(a);
+  // Walk from the latest to the earliest, keeping what overlaps nothing kept so far; `kept` stays
+  // sorted and non-overlapping, so one binary search answers both "overlaps?" and "where?".
+  const all = lists.flat();
+  const kept: Annotation[] = [];
+  for (let i = all.length - 1; i >= 0; i--) {
+    const a = all[i]!;
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (kept[mid]!.end <= a.start) lo = mid + 1;
+      else hi = mid;
     }
+    // kept[lo] is the first that ends after a starts: it overlaps a unless it starts at or after a's end.
+    if (lo < kept.length && kept[lo]!.start < a.end) continue;
+    kept.splice(lo, 0, a);
   }
-  return out.sort((a, b) => a.start - b.start);
+  return kept;
 }

@@ -28,7 +28,32 @@ export class Annotations implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)),
       vscode.workspace.onDidCloseTextDocument((d) => this.docs.delete(d.uri.toString())),
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
+      // Hovers are answered on demand rather than attached to every decoration: a 2,000-sentence
+      // document would otherwise ship 2,000 Markdown tables to the renderer on each redraw.
+      vscode.languages.registerHoverProvider('*', { provideHover: (doc, pos) => this.hover(doc, pos) }),
     );
+  }
+
+  /** The annotation whose sentence contains `offset` (annotations are sorted by start). */
+  at(doc: vscode.TextDocument, offset: number): Annotation | undefined {
+    const anns = this.get(doc);
+    let lo = 0;
+    let hi = anns.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const a = anns[mid]!;
+      if (offset < a.start) hi = mid - 1;
+      else if (offset > a.end) lo = mid + 1;
+      else return a;
+    }
+    return undefined;
+  }
+
+  private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const a = this.at(doc, doc.offsetAt(pos));
+    if (!a) return undefined;
+    const range = new vscode.Range(doc.positionAt(a.start), doc.positionAt(a.end));
+    return new vscode.Hover(new vscode.MarkdownString(hoverMarkdown(a.result, { maxLength: this.settings().maxLength })), range);
   }
 
   get(doc: vscode.TextDocument): readonly Annotation[] {
@@ -72,10 +97,8 @@ export class Annotations implements vscode.Disposable {
     const s = this.settings();
     const byTone: Record<Tone, vscode.DecorationOptions[]> = { positive: [], negative: [], neutral: [] };
     for (const a of this.get(editor.document)) {
-      const hover = new vscode.MarkdownString(hoverMarkdown(a.result, { maxLength: s.maxLength }));
       byTone[toneOf(a.result, s.minConfidence)].push({
         range: new vscode.Range(editor.document.positionAt(a.start), editor.document.positionAt(a.end)),
-        hoverMessage: hover,
         renderOptions: { after: { contentText: formatDecoration(s.decorationFormat, a.result, s.minConfidence) } },
       });
     }

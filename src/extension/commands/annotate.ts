@@ -63,10 +63,14 @@ export async function annotateDocument(ctx: CommandContext): Promise<void> {
       { location: vscode.ProgressLocation.Notification, title: 'Sentence Lens: annotating', cancellable: true },
       async (progress, token) => {
         let last = 0;
+        let lastAt = 0;
         return annotateIncrementally(ctx, doc, token, (done, total) => {
-          if (total === 0) return;
+          // Each report crosses to the workbench: ten a second is plenty for a progress bar.
+          const now = performance.now();
+          if (total === 0 || (done < total && now - lastAt < 100)) return;
           progress.report({ message: `${done} of ${total} sentences`, increment: ((done - last) / total) * 100 });
           last = done;
+          lastAt = now;
         });
       },
     );
