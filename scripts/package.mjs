@@ -23,7 +23,7 @@ if (target !== 'universal') {
 const temp = mkdtempSync(join(tmpdir(), 'sl-package-'));
 const ignore = join(temp, 'vscodeignore');
 writeFileSync(ignore, `${readFileSync('.vscodeignore', 'utf8')}\n${extra.join('\n')}\n`);
-const vsceArgs = ['package', '--no-yarn', '--allow-missing-repository', '--skip-license', '--ignoreFile', ignore, '-o', out];
+const vsceArgs = ['package', '--no-yarn', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--ignoreFile', ignore, '-o', out];
 if (target !== 'universal') vsceArgs.push('--target', target);
 try {
   execFileSync(join('node_modules', '.bin', process.platform === 'win32' ? 'vsce.cmd' : 'vsce'), vsceArgs, { stdio: 'inherit' });
