@@ -9,17 +9,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { env as hfEnv, pipeline } from '@huggingface/transformers';
 import { SentenceModel } from '../src/engine/inference.js';
-import { generateModelFolder, readBundledSentences } from '../src/engine/model/generate.js';
+import { readBundledSentences } from '../src/engine/model/generate.js';
 import { buildInferenceGraph } from '../src/engine/model/inference-graph.js';
 import { loadModelFolder } from '../src/engine/model/load.js';
 import { Rng } from '../src/engine/random.js';
+import { SHAPES, type Shape, generateShapeFolder } from './shapes.js';
 import { describeMachine, gemmPeak, timeIt } from './machine.js';
 
-const SHAPES = {
-  minilm: { name: 'MiniLM-L6 shape', layers: 6, hidden: 384, heads: 12, intermediate: 1536 },
-  'bert-base': { name: 'bert-base shape', layers: 12, hidden: 768, heads: 12, intermediate: 3072 },
-} as const;
-type Shape = (typeof SHAPES)[keyof typeof SHAPES];
 
 const { values } = parseArgs({ options: { shape: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false } } });
 const quick = values.quick!;
@@ -67,10 +63,7 @@ async function main(): Promise<void> {
   for (const shape of shapes) {
     const dir = await mkdtemp(join(tmpdir(), 'sl-bench-'));
     try {
-      await generateModelFolder(dir, {
-        texts: sentences, seed: 1, vocabSize: 30522,
-        config: { num_hidden_layers: shape.layers, hidden_size: shape.hidden, num_attention_heads: shape.heads, intermediate_size: shape.intermediate, max_position_embeddings: 512 },
-      });
+      await generateShapeFolder(dir, shape, sentences);
       // The peer runs the same weights through our exported graph (token states out).
       const loaded = await loadModelFolder(dir);
       await mkdir(join(dir, 'onnx'));

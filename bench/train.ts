@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SentenceModel } from '../src/engine/inference.js';
-import { generateModelFolder, readBundledSentences } from '../src/engine/model/generate.js';
+import { readBundledSentences } from '../src/engine/model/generate.js';
 import { DEFAULT_TASKS, initHeadWeights } from '../src/engine/model/heads.js';
 import { loadModelFolder, type LoadedModel } from '../src/engine/model/load.js';
 import { createSession, ort } from '../src/engine/runtime/session.js';
@@ -20,13 +20,9 @@ import { HeadsTrainer, PooledCache, gatherRows, type RowLabels } from '../src/en
 import { AdamW } from '../src/engine/train/optimizer.js';
 import { ParameterSet, applyUpdate } from '../src/engine/train/step.js';
 import { buildTrainingGraph } from '../src/engine/train/train-graph.js';
+import { SHAPES, type Shape, generateShapeFolder } from './shapes.js';
 import { describeMachine, gemmPeak, gemmRate } from './machine.js';
 
-const SHAPES = {
-  minilm: { name: 'MiniLM-L6 shape', layers: 6, hidden: 384, heads: 12, intermediate: 1536 },
-  'bert-base': { name: 'bert-base shape', layers: 12, hidden: 768, heads: 12, intermediate: 3072 },
-} as const;
-type Shape = (typeof SHAPES)[keyof typeof SHAPES];
 
 const { values } = parseArgs({ options: { shape: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false } } });
 const quick = values.quick!;
@@ -260,10 +256,7 @@ async function main(): Promise<void> {
   for (const shape of shapes) {
     const dir = await mkdtemp(join(tmpdir(), 'sl-bench-'));
     try {
-      await generateModelFolder(dir, {
-        texts: sentences, seed: 1, vocabSize: 30522,
-        config: { num_hidden_layers: shape.layers, hidden_size: shape.hidden, num_attention_heads: shape.heads, intermediate_size: shape.intermediate, max_position_embeddings: 512 },
-      });
+      await generateShapeFolder(dir, shape, sentences);
       const model = await loadModelFolder(dir);
       const timed = quick ? 1 : shape.layers > 6 ? 2 : 3;
       const steps: StepFigures[] = [];

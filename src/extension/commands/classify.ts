@@ -1,16 +1,13 @@
 /** Sentence Lens: Classify Sentence — the selection's sentences, or the one at the cursor. */
 import * as vscode from 'vscode';
-import { type CommandContext, guarded, targetSentences } from './context.js';
+import { type CommandContext, guarded, targetSentencesOrExplain } from './context.js';
 
 export async function classifySentence(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return;
   const doc = editor.document;
-  const target = targetSentences(editor);
-  if (typeof target === 'string') {
-    void vscode.window.showInformationMessage(`Sentence Lens: ${target}`);
-    return;
-  }
+  const target = targetSentencesOrExplain(editor);
+  if (!target) return;
   await guarded(ctx, async () => {
     const version = doc.version;
     const { results } = await vscode.window.withProgress(

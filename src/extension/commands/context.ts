@@ -15,6 +15,14 @@ export interface CommandContext {
 /** Classify Sentence refuses selections longer than this (Annotate Document is for whole texts). */
 export const MAX_SELECTION_CHARS = 100_000;
 
+/** targetSentences, with the reason shown to the user (and undefined returned) when there are none. */
+export function targetSentencesOrExplain(editor: vscode.TextEditor): SentenceRange[] | undefined {
+  const target = targetSentences(editor);
+  if (typeof target !== 'string') return target;
+  void vscode.window.showInformationMessage(`Sentence Lens: ${target}`);
+  return undefined;
+}
+
 /**
  * The sentences the user means: each selection's sentences, or the sentence at each empty cursor.
  * Returns a message instead when there is nothing to work on.

@@ -1,15 +1,12 @@
 /** Copy Sentence Embedding: the embedding of the selection (or the sentence at the cursor) as a JSON array. */
 import * as vscode from 'vscode';
-import { type CommandContext, guarded, targetSentences } from './context.js';
+import { type CommandContext, guarded, targetSentencesOrExplain } from './context.js';
 
 export async function copyEmbedding(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return;
-  const target = targetSentences(editor);
-  if (typeof target === 'string') {
-    void vscode.window.showInformationMessage(`Sentence Lens: ${target}`);
-    return;
-  }
+  const target = targetSentencesOrExplain(editor);
+  if (!target) return;
   const sel = editor.selection;
   // A selection is embedded as one text (that is what a user copying "its" embedding means).
   const text = sel.isEmpty ? target[0]!.text : editor.document.getText(sel).trim();

@@ -1,7 +1,7 @@
 /** Find Similar Sentences: the document's sentences ranked by embedding similarity to the selection. */
 import * as vscode from 'vscode';
 import { sentenceRanges } from '../sentences.js';
-import { type CommandContext, guarded, rangeOf, targetSentences } from './context.js';
+import { type CommandContext, guarded, rangeOf, targetSentencesOrExplain } from './context.js';
 
 interface Item extends vscode.QuickPickItem {
   readonly range: vscode.Range;
@@ -11,11 +11,8 @@ export async function findSimilar(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return;
   const doc = editor.document;
-  const target = targetSentences(editor);
-  if (typeof target === 'string') {
-    void vscode.window.showInformationMessage(`Sentence Lens: ${target}`);
-    return;
-  }
+  const target = targetSentencesOrExplain(editor);
+  if (!target) return;
   const sel = editor.selection;
   const query = sel.isEmpty ? target[0]!.text : doc.getText(sel).trim();
   const qStart = sel.isEmpty ? target[0]!.start : doc.offsetAt(sel.start);
