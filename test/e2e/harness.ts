@@ -473,9 +473,24 @@ export class CodeServer {
   /** Clicks an item of the open context menu by its exact label. */
   async clickMenuItem(label: string): Promise<void> {
     const item = this.page.locator('.monaco-menu .action-item .action-label', { hasText: exactText(label) }).first();
+    const menu = this.page.locator('.monaco-menu').first();
     await item.waitFor({ state: 'visible' });
-    await item.click();
-    await this.page.locator('.monaco-menu').first().waitFor({ state: 'hidden' });
+    // A click that lands while the menu is still laying itself out (seen on a loaded 2-core
+    // machine) leaves it open; the item is then chosen with the keyboard, as a user could.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt === 0) await item.click();
+      else {
+        await item.hover();
+        await this.page.keyboard.press('Enter');
+      }
+      try {
+        await menu.waitFor({ state: 'hidden', timeout: 5_000 });
+        return;
+      } catch {
+        if (!(await menu.isVisible())) return;
+      }
+    }
+    await menu.waitFor({ state: 'hidden' });
   }
 
   // ---- reading the page --------------------------------------------------------------------
