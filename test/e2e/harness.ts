@@ -348,7 +348,14 @@ export class CodeServer {
     const row = rows.filter({ has: this.page.locator('.label-name', { hasText: exactText(title) }) }).first();
     await row.waitFor({ state: 'visible', timeout: timeoutMs });
     await row.click();
-    await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+    // The palette has done its job once it closes, or once a command reuses the widget for its
+    // own quick pick (Find Similar Sentences does, at once when the machine is busy).
+    const input = widget.locator('.quick-input-box input');
+    await this.page.waitForFunction(
+      ([w, i]) => !w || (w as HTMLElement).offsetParent === null || !(i as HTMLInputElement | null)?.value.startsWith('>'),
+      [await widget.elementHandle(), await input.elementHandle()] as const,
+      { timeout: timeoutMs },
+    );
   }
 
   /** Opens a workspace file with quick open and waits for its editor tab to be active. */
