@@ -58,12 +58,9 @@ test('Sentence Lens in code-server: status bar, clear, auto-annotate, embedding,
     rmSync(temp, { recursive: true, force: true });
   });
 
-  // sentenceLens.model is machine-overridable: code-server (a remote window) honours it from the
-  // User settings only until the first settings write (Toggle Auto-Annotate), then takes it from
-  // the remote machine's settings (USER_DATA/Machine/settings.json) — so it goes in both.
+  // The model is set in User settings only: it must survive the settings write that Toggle
+  // Auto-Annotate makes (with a machine-overridable scope, code-server lost it at that point).
   const userDataDir = join(temp, 'user-data');
-  mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
-  writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ 'sentenceLens.model': model }));
   // device auto: Select Device… later switches it to cpu.
   cs = await startCodeServer({ workspace, userDataDir, vsix: vsixPath(), settings: { 'sentenceLens.model': model, 'sentenceLens.device': 'auto' } });
   await cs.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: cs.url });
