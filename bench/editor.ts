@@ -16,7 +16,7 @@ import { readBundledSentences } from '../src/engine/model/generate.js';
 import { annotationChunks } from '../src/extension/annotation-state.js';
 import { sentenceRanges } from '../src/extension/sentences.js';
 import { ServerClient } from '../src/extension/server-client.js';
-import { makeTestModel } from '../test/support/test-model.js';
+import { makeTestModel } from '../test/support/model-folder.js';
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { makeTestModel } from '../support/test-model.js';
+import { makeTestModel } from '../support/model-folder.js';
 import { type CodeServer, type DecorationText, e2eSkip, startCodeServer } from './harness.js';
 
 const DECORATION = /^(food|sports|reading) \d+% · (positive|negative) \d+%$/;

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientError, ServerClient } from '../../src/extension/server-client.js';
 import type { LoadModelParams, ProgressParams } from '../../src/protocol.js';
-import { makeTestModel } from '../support/test-model.js';
+import { makeTestModel } from '../support/model-folder.js';
 
 const SERVER = resolve('dist/server.js');
 let dir: string;
