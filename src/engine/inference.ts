@@ -15,7 +15,7 @@ import { buildInferenceGraph } from './model/inference-graph.js';
 import type { TaskSpec } from './model/heads.js';
 import type { Pooling } from './model/pooling.js';
 import { chooseDevice, type Device, type DeviceSetting } from './runtime/device.js';
-import { createSession, ort, type Session } from './runtime/session.js';
+import { createSession, encoderFeeds, type Session } from './runtime/session.js';
 import { SentenceTokenizer } from './tokenizer.js';
 
 export interface InferenceOptions {
@@ -102,12 +102,7 @@ export class SentenceModel {
     for (const bucket of buckets) {
       if (options.signal?.aborted) throw new SentenceLensError('CANCELLED', 'cancelled');
       const batch = SentenceTokenizer.pad(bucket.indices.map((i) => ids[i]!), this.model.tokenizer.padId);
-      const shape = [batch.batch, batch.seqLen];
-      const out = await this.session.run({
-        input_ids: new ort.Tensor('int64', batch.inputIds, shape),
-        attention_mask: new ort.Tensor('int64', batch.attentionMask, shape),
-        token_type_ids: new ort.Tensor('int64', batch.tokenTypeIds, shape),
-      });
+      const out = await this.session.run(encoderFeeds(batch, batch.batch, batch.seqLen));
       const emb = out['sentence_embedding']!.data as Float32Array;
       const probs = this.tasks.map((t) => out[`${t.name}_probs`]!.data as Float32Array);
       bucket.indices.forEach((original, row) => {

@@ -17,6 +17,15 @@ export interface EncoderInputs {
   readonly tokenTypeIds: Value; // int64 [batch, seq]
 }
 
+/** The encoder's graph inputs, named as every exported BERT model names them. */
+export function encoderInputs(g: Graph): EncoderInputs {
+  return {
+    inputIds: g.input('input_ids', 'int64', ['batch', 'seq']),
+    attentionMask: g.input('attention_mask', 'int64', ['batch', 'seq']),
+    tokenTypeIds: g.input('token_type_ids', 'int64', ['batch', 'seq']),
+  };
+}
+
 export interface EncoderOptions {
   /** Which backbone parameters (HF names) are graph inputs; the rest are initializers. */
   readonly isTrainable?: (name: string) => boolean;

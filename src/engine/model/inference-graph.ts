@@ -4,7 +4,7 @@
  * The same graph is what `export` writes.
  */
 import { Graph, l2Normalize } from '../graph/index.js';
-import { buildBertEncoder } from './bert.js';
+import { buildBertEncoder, encoderInputs } from './bert.js';
 import type { Tensor } from './bert-weights.js';
 import type { BertConfig } from './config.js';
 import { buildHead, probabilities, type TaskSpec } from './heads.js';
@@ -26,10 +26,8 @@ export function buildInferenceGraph(
   options: InferenceGraphOptions,
 ): Graph {
   const g = new Graph({ floatType: options.floatType, name: 'sentence_lens_inference' });
-  const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
-  const attentionMask = g.input('attention_mask', 'int64', ['batch', 'seq']);
-  const tokenTypeIds = g.input('token_type_ids', 'int64', ['batch', 'seq']);
-  const enc = buildBertEncoder(g, config, backbone, { inputIds, attentionMask, tokenTypeIds });
+  const inputs = encoderInputs(g);
+  const enc = buildBertEncoder(g, config, backbone, inputs);
   const pooled = pool(g, enc.tokens, enc.maskFloat, options.pooling);
   g.output(options.normalize ? l2Normalize(g, pooled) : pooled, 'sentence_embedding');
   if (options.tokenStatesOutput) g.output(enc.tokens, options.tokenStatesOutput);

@@ -21,3 +21,17 @@ export async function createSession(model: Uint8Array, device: Device, options: 
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   });
 }
+
+/** The encoder's feeds from a padded, row-major [batch, seqLen] batch. */
+export function encoderFeeds(
+  b: { readonly inputIds: BigInt64Array; readonly attentionMask: BigInt64Array; readonly tokenTypeIds: BigInt64Array },
+  batch: number,
+  seqLen: number,
+): Record<string, ort.Tensor> {
+  const shape = [batch, seqLen];
+  return {
+    input_ids: new ort.Tensor('int64', b.inputIds, shape),
+    attention_mask: new ort.Tensor('int64', b.attentionMask, shape),
+    token_type_ids: new ort.Tensor('int64', b.tokenTypeIds, shape),
+  };
+}

@@ -11,13 +11,13 @@
  */
 import type { CollatedBatch } from '../data/dataset.js';
 import { Graph, type Value } from '../graph/index.js';
-import { buildBertEncoder } from '../model/bert.js';
+import { buildBertEncoder, encoderInputs } from '../model/bert.js';
 import type { Tensor } from '../model/bert-weights.js';
 import type { BertConfig } from '../model/config.js';
 import { buildHead, type TaskSpec } from '../model/heads.js';
 import { pool, type Pooling } from '../model/pooling.js';
 import type { Device } from '../runtime/device.js';
-import { createSession, ort, type Session } from '../runtime/session.js';
+import { createSession, encoderFeeds, ort, type Session } from '../runtime/session.js';
 import { multiTaskLoss } from './losses.js';
 import type { ParameterSet } from './step.js';
 import { buildTrainingGraph } from './train-graph.js';
@@ -95,12 +95,7 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
   const hasDropoutInput = !!options.dropout;
 
   const dataFeeds = (b: CollatedBatch): Record<string, ort.Tensor> => {
-    const shape = [b.size, b.seqLen];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', b.inputIds, shape),
-      attention_mask: new ort.Tensor('int64', b.attentionMask, shape),
-      token_type_ids: new ort.Tensor('int64', b.tokenTypeIds, shape),
-    };
+    const feeds = encoderFeeds(b, b.size, b.seqLen);
     for (const t of tasks) {
       feeds[`labels_${t.name}`] = new ort.Tensor('int64', b.labels[t.name]!, [b.size]);
       feeds[`mask_${t.name}`] = new ort.Tensor('float32', b.masks[t.name]!, [b.size]);
@@ -153,10 +148,7 @@ function buildEvalGraph(
   isTrainable: (name: string) => boolean,
 ): { graph: Graph; inputs: { name: string; input: string }[] } {
   const g = new Graph({ name: 'sentence_lens_eval' });
-  const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
-  const attentionMask = g.input('attention_mask', 'int64', ['batch', 'seq']);
-  const tokenTypeIds = g.input('token_type_ids', 'int64', ['batch', 'seq']);
-  const enc = buildBertEncoder(g, config, backbone, { inputIds, attentionMask, tokenTypeIds }, { isTrainable });
+  const enc = buildBertEncoder(g, config, backbone, encoderInputs(g), { isTrainable });
   const pooled = pool(g, enc.tokens, enc.maskFloat, pooling);
   const params = new Map<string, Value>(enc.params);
   const losses = tasks.map((t) => {

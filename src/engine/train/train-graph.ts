@@ -5,7 +5,7 @@
  * ones are initializers and get no backward nodes.
  */
 import { Graph, type Value, dropout as applyDropout, grad } from '../graph/index.js';
-import { buildBertEncoder } from '../model/bert.js';
+import { buildBertEncoder, encoderInputs } from '../model/bert.js';
 import type { Tensor } from '../model/bert-weights.js';
 import type { BertConfig } from '../model/config.js';
 import { buildHead, type TaskSpec } from '../model/heads.js';
@@ -59,9 +59,7 @@ export function buildTrainingGraph(
   options: TrainingGraphOptions,
 ): TrainingGraph {
   const g = new Graph({ floatType: options.floatType, name: 'sentence_lens_training' });
-  const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
-  const attentionMask = g.input('attention_mask', 'int64', ['batch', 'seq']);
-  const tokenTypeIds = g.input('token_type_ids', 'int64', ['batch', 'seq']);
+  const inputs = encoderInputs(g);
   const taskInputs = addTaskInputs(g, tasks);
   const seed = options.dropout ? g.input('dropout_seed', 'int64', []) : undefined;
   let salt = 0;
@@ -69,7 +67,7 @@ export function buildTrainingGraph(
     ? (g: Graph, x: Value, _site: string, rate: number) => applyDropout(g, x, options.dropout!.rate ?? rate, seed, salt++)
     : undefined;
 
-  const enc = buildBertEncoder(g, config, backbone, { inputIds, attentionMask, tokenTypeIds }, { isTrainable: options.isTrainable, dropout: drop });
+  const enc = buildBertEncoder(g, config, backbone, inputs, { isTrainable: options.isTrainable, dropout: drop });
   const pooled = pool(g, enc.tokens, enc.maskFloat, options.pooling);
   return { graph: g, ...addHeadsLossesAndGrads(g, pooled, heads, tasks, taskInputs, options, enc.params) };
 }
