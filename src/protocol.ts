@@ -70,6 +70,11 @@ export interface Classification {
   readonly tasks: Readonly<Record<string, TaskResult>>;
   /** The sentence was longer than maxLength tokens and was cut. */
   readonly truncated: boolean;
+  /**
+   * Share (0–1) of the sentence's words that the model's vocabulary does not know: [UNK], or
+   * spelled out letter by letter in word pieces. Absent from servers that do not measure it.
+   */
+  readonly unknownShare?: number;
 }
 
 export interface ClassifyResult {

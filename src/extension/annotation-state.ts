@@ -3,7 +3,7 @@
  * pure part of incremental annotation (no vscode import).
  */
 import type { Classification } from '../protocol.js';
-import type { SentenceRange } from './sentences.js';
+import { type SentenceRange, sourceOf } from './sentences.js';
 
 /** Sentences per classify request in Annotate Document: big enough to batch well, small enough that decorations appear as it goes. */
 export const ANNOTATE_CHUNK = 1024;
@@ -70,7 +70,7 @@ export function diffSentences(anns: readonly Annotation[], sentences: readonly S
   const toClassify: SentenceRange[] = [];
   for (const s of sentences) {
     const a = byPlace.get(`${s.start}:${s.end}`);
-    if (a && a.text === s.text) keep.push(a);
+    if (a && a.text === s.text && sourceOf(a) === sourceOf(s)) keep.push(a);
     else {
       const r = byText.get(s.text);
       if (r) reused.push({ ...s, result: r });
