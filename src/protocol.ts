@@ -48,6 +48,10 @@ export interface ModelInfo {
   readonly device: 'cpu' | 'webgpu' | 'cuda';
   /** Why better devices were passed over. */
   readonly fallbacks: readonly string[];
+  /** "software" when WebGPU runs on a CPU rasterizer (known on Linux only); absent otherwise. */
+  readonly adapter?: 'software' | 'unknown';
+  /** With device "auto": which device, why, and the measured figures, in one sentence. */
+  readonly deviceReason?: string;
   readonly tasks: readonly TaskInfo[];
   readonly dim: number;
   readonly pooling: Pooling;

@@ -102,6 +102,13 @@ export class Annotations implements vscode.Disposable {
     }
   }
 
+  /** Forgets the annotations of every document but these. */
+  clearExcept(keep: ReadonlySet<vscode.TextDocument>): void {
+    const kept = new Set([...keep].map((d) => d.uri.toString()));
+    for (const k of [...this.docs.keys()]) if (!kept.has(k)) this.docs.delete(k);
+    this.renderAll();
+  }
+
   renderAll(): void {
     for (const e of vscode.window.visibleTextEditors) this.renderEditor(e);
   }
