@@ -24,6 +24,15 @@ export interface Annotation extends SentenceRange {
   readonly result: Classification;
 }
 
+/**
+ * Results computed for a document that was edited meanwhile: only those whose sentence is still
+ * exactly where it was in the current `text` (an edited sentence gets its own, newer result).
+ */
+export function stillInPlace<T extends SentenceRange>(items: readonly T[], text: string): T[] {
+  // The source, not the model's text: a Markdown sentence's range holds its markup too.
+  return items.filter((a) => text.slice(a.start, a.end) === sourceOf(a));
+}
+
 /** One edit in offsets of the text before it: [start, end) replaced by `newLength` characters. */
 export interface TextChange {
   readonly start: number;

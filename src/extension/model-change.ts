@@ -4,10 +4,9 @@
  * again with the new model, and those of hidden documents cleared.
  */
 import * as vscode from 'vscode';
-import type { Annotation } from './annotation-state.js';
+import { type Annotation, stillInPlace } from './annotation-state.js';
 import type { CommandContext } from './commands/context.js';
 import type { HostState } from './model-host.js';
-import { stillInPlace } from './sentences.js';
 import { ClientError } from './server-client.js';
 import type { ModelInfo } from '../protocol.js';
 
@@ -47,7 +46,7 @@ export class ModelChangeRefresher implements vscode.Disposable {
       try {
         const { results } = await this.ctx.host.classify(old.map((a) => a.text), cts.token);
         const text = doc.getText();
-        const fresh: Annotation[] = old.map((a, i) => ({ ...a, result: results[i]! })).filter((a) => stillInPlace(text, a));
+        const fresh: Annotation[] = stillInPlace(old.map((a, i) => ({ ...a, result: results[i]! })), text);
         if (!doc.isClosed) this.ctx.annotations.add(doc, fresh);
       } catch (e) {
         if (e instanceof ClientError && e.code === 'CANCELLED') return;

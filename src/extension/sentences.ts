@@ -23,11 +23,6 @@ export function sourceOf(s: SentenceRange): string {
   return s.source ?? s.text;
 }
 
-/** Is the sentence still in the document, unchanged and where it was? */
-export function stillInPlace(documentText: string, s: SentenceRange): boolean {
-  return documentText.slice(s.start, s.end) === sourceOf(s);
-}
-
 /** Every sentence of plain `text`, trimmed of surrounding whitespace, blank ones skipped; `base` is added to offsets. */
 export function sentenceRanges(text: string, base = 0, locale?: string): SentenceRange[] {
   const out: SentenceRange[] = [];

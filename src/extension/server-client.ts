@@ -35,6 +35,7 @@ import {
   type StatusResult,
   StatusRequest,
   type TextsParams,
+  loadKey,
 } from '../protocol.js';
 
 export type ClientErrorCode = ErrorData['code'] | 'SERVER_DIED' | 'GAVE_UP';
@@ -85,8 +86,6 @@ interface PendingLoad {
   readonly abort: AbortController;
 }
 
-const key = (p: LoadModelParams): string => JSON.stringify([p.model, p.device, p.pooling, p.maxLength, p.batchSize]);
-
 export class ServerClient {
   private gen: Generation | undefined;
   private starting: Promise<Generation> | undefined;
@@ -126,7 +125,7 @@ export class ServerClient {
 
   private choose(params: LoadModelParams): void {
     this.desired = params;
-    const k = key(params);
+    const k = loadKey(params);
     const gen = this.gen;
     if (!gen) return;
     for (const [other, pending] of gen.loads) {
@@ -149,7 +148,7 @@ export class ServerClient {
 
   /** Is `params` the model chosen now? Only its load may change the state the user sees. */
   private isDesired(params: LoadModelParams): boolean {
-    return this.desired !== undefined && key(this.desired) === key(params);
+    return this.desired !== undefined && loadKey(this.desired) === loadKey(params);
   }
 
   classify(params: TextsParams, signal?: AbortSignal): Promise<ClassifyResult> {
@@ -211,7 +210,7 @@ export class ServerClient {
   }
 
   private loadOn(gen: Generation, params: LoadModelParams, signal?: AbortSignal): Promise<ModelInfo> {
-    const k = key(params);
+    const k = loadKey(params);
     if (gen.loadedKey === k && gen.loadedInfo) {
       // Back to a model this process already holds (say after a failed load of another one).
       if (this.isDesired(params) && (this.info !== gen.loadedInfo || this.lastState !== 'ready')) this.loaded(gen.loadedInfo);

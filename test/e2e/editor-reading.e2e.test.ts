@@ -149,9 +149,18 @@ test('the editor as a new user meets it', { timeout: 1_200_000, skip: e2eSkip() 
   });
   const item = cs.page.locator('.part.statusbar [id*="sentenceLens.status" i]');
   const quickInput = cs.page.locator('.quick-input-widget');
-  const writeSettings = (extra: Record<string, unknown>): void => {
+  /** Edits the user settings as a person would: Open User Settings (JSON), replace, save, close. */
+  const writeSettings = async (extra: Record<string, unknown>): Promise<void> => {
     const now = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
-    writeFileSync(settingsFile, JSON.stringify({ ...now, ...extra }, null, 2));
+    await cs!.runCommand('Preferences: Open User Settings (JSON)');
+    await cs!.page.locator('.tabs-container .tab.active', { hasText: 'settings.json' }).waitFor({ state: 'visible' });
+    await cs!.activeEditor().locator('.view-lines').click();
+    await cs!.page.keyboard.press('Control+A');
+    // insertText, not typing: the JSON editor's auto-closing quotes and brackets stay out of it.
+    await cs!.page.keyboard.insertText(JSON.stringify({ ...now, ...extra }, null, 2));
+    await cs!.page.keyboard.press('Control+S');
+    await poll(async () => (JSON.parse(readFileSync(settingsFile, 'utf8'))['sentenceLens.decorationFormat'] === extra['sentenceLens.decorationFormat'] ? true : undefined), 'settings.json saved');
+    await cs!.runCommand('View: Close Editor');
   };
 
   await t.test('with word wrap on, every label shows and the last word of a long classified line stays in view', async () => {
@@ -218,12 +227,12 @@ test('the editor as a new user meets it', { timeout: 1_200_000, skip: e2eSkip() 
   });
 
   await t.test('a decorationFormat placeholder the model cannot fill is refused by name', async () => {
-    writeSettings({ 'sentenceLens.decorationFormat': '{topic} {language}' });
+    await writeSettings({ 'sentenceLens.decorationFormat': '{topic} {language}' });
     const message = await cs!.waitForNotification(/decorationFormat has \{language\}/, 30_000);
     assert.match(message, /its tasks: topic, sentiment/);
     // Every task is shown instead.
     await poll(async () => ((await labels(cs!))[0]?.text.match(LABEL) ? true : undefined), 'labels showing every task');
-    writeSettings({ 'sentenceLens.decorationFormat': '{topic} {topic%} · {sentiment} {sentiment%}' });
+    await writeSettings({ 'sentenceLens.decorationFormat': '{topic} {topic%} · {sentiment} {sentiment%}' });
     await cs!.clearNotifications();
   });
 

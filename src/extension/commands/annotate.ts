@@ -1,9 +1,9 @@
 /** Annotate Document, Clear Annotations, Toggle Auto-Annotate. */
 import * as vscode from 'vscode';
 import type { Annotation } from '../annotation-state.js';
-import { annotationChunks, diffSentences } from '../annotation-state.js';
+import { annotationChunks, diffSentences, stillInPlace } from '../annotation-state.js';
 import { noProseReason } from '../prose/prose.js';
-import { documentSentences, stillInPlace } from '../sentences.js';
+import { documentSentences } from '../sentences.js';
 import { SECTION } from '../settings.js';
 import { type CommandContext, guarded, proseOptions } from './context.js';
 
@@ -41,12 +41,8 @@ export async function annotateIncrementally(
     );
     inferenceMs += ms;
     if (doc.isClosed) return { classified: done, inferenceMs };
-    let anns: Annotation[] = chunk.map((s, j) => ({ ...s, result: results[j]! }));
-    if (doc.version !== version) {
-      const text = doc.getText();
-      anns = anns.filter((a) => stillInPlace(text, a));
-    }
-    ctx.annotations.add(doc, anns);
+    const anns: Annotation[] = chunk.map((s, j) => ({ ...s, result: results[j]! }));
+    ctx.annotations.add(doc, doc.version === version ? anns : stillInPlace(anns, doc.getText()));
     done += chunk.length;
     report?.(done, todo.length);
   }

@@ -1,6 +1,6 @@
 /** Sentence Lens: Classify Sentence — the selection's sentences, or the one at the cursor. */
 import * as vscode from 'vscode';
-import { stillInPlace } from '../sentences.js';
+import { stillInPlace } from '../annotation-state.js';
 import { type CommandContext, guarded, proseOptions, rangeOf, targetSentencesOrExplain } from './context.js';
 
 export async function classifySentence(ctx: CommandContext): Promise<void> {
@@ -18,7 +18,7 @@ export async function classifySentence(ctx: CommandContext): Promise<void> {
     if (doc.isClosed) return;
     let anns = target.map((s, i) => ({ ...s, result: results[i]! }));
     // Edited meanwhile: keep only sentences still where they were.
-    if (doc.version !== version) anns = anns.filter((a) => stillInPlace(doc.getText(), a));
+    if (doc.version !== version) anns = stillInPlace(anns, doc.getText());
     ctx.annotations.add(doc, anns);
     // A selection of many sentences: show where the last label is (its end may be below the view).
     const last = anns.reduce<(typeof anns)[number] | undefined>((m, a) => (!m || a.end > m.end ? a : m), undefined);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { commentProse } from '../../../src/extension/prose/comments.js';
 import { noProseReason } from '../../../src/extension/prose/prose.js';
-import { documentSentences, sentencesIn, stillInPlace } from '../../../src/extension/sentences.js';
+import { stillInPlace } from '../../../src/extension/annotation-state.js';
+import { documentSentences, sentencesIn } from '../../../src/extension/sentences.js';
 
 const texts = (src: string, lang = 'markdown', options = {}) => documentSentences(src, lang, options).map((s) => s.text);
 
@@ -39,8 +40,8 @@ test('Markdown ranges cover the source; text is what the model reads', () => {
   assert.equal(src.slice(s[0]!.start, s[0]!.end), 'She reads a **novel** on the [train](https://x.org/t).');
   assert.equal(s[0]!.source, 'She reads a **novel** on the [train](https://x.org/t).');
   assert.equal(s[1]!.source, undefined, 'no markup: the text is the source');
-  for (const x of s) assert.ok(stillInPlace(src, x));
-  assert.ok(!stillInPlace(src.replace('novel', 'story'), s[0]!));
+  assert.deepEqual(stillInPlace(s, src), s);
+  assert.deepEqual(stillInPlace(s, src.replace('novel', 'story')), [s[1]]);
 });
 
 test('a Markdown selection classifies the prose it covers', () => {
