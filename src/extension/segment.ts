@@ -34,43 +34,40 @@ function segmenter(locale: string | undefined): Intl.Segmenter {
 export const WINDOW = 4096;
 
 /**
- * ICU segments of `text`. Intl.Segmenter's iteration costs grow with the length of the string
+ * ICU segments of one line. Intl.Segmenter's iteration costs grow with the length of the string
  * (V8: ~270 ms for a 135 k character line of 2,000 sentences, 8 ms for the same text as lines),
- * so the text is fed in pieces: each line on its own (a line break is a hard sentence break in
- * ICU, rule SB4), and a long line in windows, where the last segment of a window, possibly cut,
- * is segmented again from its start in the next one.
+ * so a long line is fed in windows, where the last segment of a window, possibly cut, is
+ * segmented again from its start in the next one.
  */
-function* icuSegments(text: string, locale: string | undefined, window: number): Generator<Segment> {
+function* icuSegments(line: string, locale: string | undefined, window: number): Generator<Segment> {
   const seg = segmenter(locale);
-  let pos = 0;
-  while (pos < text.length) {
-    const nl = text.indexOf('\n', pos);
-    const lineEnd = nl < 0 ? text.length : nl + 1;
-    let p = pos;
-    let win = window;
-    while (p < lineEnd) {
-      const end = Math.min(lineEnd, p + win);
-      const parts = [...seg.segment(text.slice(p, end))];
-      if (end < lineEnd) {
-        if (parts.length <= 1) {
-          win *= 2; // one sentence longer than the window: look further
-          continue;
-        }
-        const last = parts.pop()!;
-        for (const s of parts) yield { segment: s.segment, index: p + s.index };
-        p += last.index;
-        win = window;
-      } else {
-        for (const s of parts) yield { segment: s.segment, index: p + s.index };
-        p = end;
+  let p = 0;
+  let win = window;
+  while (p < line.length) {
+    const end = Math.min(line.length, p + win);
+    const parts = [...seg.segment(line.slice(p, end))];
+    if (end < line.length) {
+      if (parts.length <= 1) {
+        win *= 2; // one sentence longer than the window: look further
+        continue;
       }
+      const last = parts.pop()!;
+      for (const s of parts) yield { segment: s.segment, index: p + s.index };
+      p += last.index;
+      win = window;
+    } else {
+      for (const s of parts) yield { segment: s.segment, index: p + s.index };
+      p = end;
     }
-    pos = lineEnd;
   }
 }
 
 /** Context the splitter gets on each side of a break: the words around it, not the whole line. */
 const CONTEXT = 32;
+
+/** sentence-splitter's answers by context; cleared when full (a few MB at most). */
+const decisions = new Map<string, boolean>();
+const DECISIONS_MAX = 50_000;
 
 /** True when the break between `before` and `after` follows a full stop on the same line. */
 function endsWithFullStop(before: string): boolean {
@@ -98,9 +95,6 @@ function splitterBreaksBetween(before: string, after: string): boolean {
   decisions.set(key, breaks);
   return breaks;
 }
-
-const decisions = new Map<string, boolean>();
-const DECISIONS_MAX = 50_000;
 
 function mergedLine(line: string, locale: string | undefined, window: number): Segment[] {
   const out: Segment[] = [];

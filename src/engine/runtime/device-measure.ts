@@ -94,9 +94,12 @@ function describe(m: Measurement): string {
 
 export function reasonFor(device: Device, measurements: readonly Measurement[], batchLabel: string, cached: boolean, measuredAt: string): string {
   const figures = measurements.map(describe).join(', ');
-  const cpu = measurements.find((m) => m.device === 'cpu');
-  const why = device === 'cpu' ? 'no accelerator was faster than the CPU' : `${deviceLabel(device, measurements.find((m) => m.device === device)?.adapter)} was faster than the CPU${cpu?.msPerBatch && measurements.find((m) => m.device === device)?.msPerBatch ? ` (×${(cpu.msPerBatch / measurements.find((m) => m.device === device)!.msPerBatch!).toFixed(1)})` : ''}`;
-  return `auto chose ${device}: ${why}; per batch of ${batchLabel}: ${figures} (${cached ? `measured ${measuredAt.slice(0, 10)}, cached` : 'measured now'})`;
+  const cpuMs = measurements.find((m) => m.device === 'cpu')?.msPerBatch;
+  const chosen = measurements.find((m) => m.device === device);
+  const speedUp = cpuMs !== undefined && chosen?.msPerBatch ? ` (×${(cpuMs / chosen.msPerBatch).toFixed(1)})` : '';
+  const why = device === 'cpu' ? 'no accelerator was faster than the CPU' : `${deviceLabel(device, chosen?.adapter)} was faster than the CPU${speedUp}`;
+  const when = cached ? `measured ${measuredAt.slice(0, 10)}, cached` : 'measured now';
+  return `auto chose ${device}: ${why}; per batch of ${batchLabel}: ${figures} (${when})`;
 }
 
 /** Picks the fastest of the CPU and the available accelerators, measuring once per machine, model shape and ONNX Runtime version. */
