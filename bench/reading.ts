@@ -1,6 +1,6 @@
 /**
  * What reading documents as prose costs in the extension host (issue 11), against the baseline of
- * the previous reader (Intl.Segmenter alone, every document as plain text) in the same run:
+ * the previous reader (Intl.Segmenter's breaks alone, every document as plain text) in the same run:
  *   - a 2,000-sentence plain text, as lines and as one paragraph: first read (cold: every break
  *     after a full stop asked of sentence-splitter) and again after an edit (warm: cached answers),
  *   - a Markdown document (this README, four times): parse + segmentation.
@@ -12,13 +12,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SentenceModel } from '../src/engine/inference.js';
 import { readBundledSentences } from '../src/engine/model/generate.js';
+import { sentenceSegments } from '../src/extension/segment.js';
 import { documentSentences } from '../src/extension/sentences.js';
 import { describeMachine } from './machine.js';
 
+/** The previous reader: ICU's breaks alone (windowed, line by line), every document as plain text. */
 function baseline(text: string): number {
-  const seg = new Intl.Segmenter(undefined, { granularity: 'sentence' });
   let n = 0;
-  for (const line of text.split('\n')) for (const s of seg.segment(line)) if (s.segment.trim()) n++;
+  for (const s of sentenceSegments(text, undefined, undefined, false)) if (s.segment.trim()) n++;
   return n;
 }
 
