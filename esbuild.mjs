@@ -4,7 +4,7 @@ import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
-const external = ['vscode', 'onnxruntime-node'];
+const external = ['vscode', 'onnxruntime-node', '@resvg/resvg-js'];
 
 const common = {
   bundle: true,
@@ -26,6 +26,8 @@ const builds = [
     // esbuild's ESM output needs require() for the CJS packages it inlines.
     banner: { js: "import { createRequire as __slCreateRequire } from 'node:module'; const require = __slCreateRequire(import.meta.url);" },
   },
+  // The sentence map's HTML report script, inlined by `sentence-lens map --out map.html`.
+  { entryPoints: { 'map-report': 'src/webview/map/report.ts' }, outdir: 'dist/webview', bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, logLevel: 'info' },
 ];
 
 if (watch) {
