@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import type { ClassifyResult, EmbedResult, LoadModelParams, ModelInfo, ProgressParams, SimilarResult } from '../protocol.js';
+import type { ClassifyResult, EmbedResult, LoadModelParams, MapParams, ModelInfo, ProgressParams, SentenceMapData, SimilarResult } from '../protocol.js';
 import { ClientError, type ClientState, ServerClient } from './server-client.js';
 import { type ModelChoice, OFFLINE_MODEL, SECTION, expandModelPath, type Settings, loadParams, modelChoice, readSettings } from './settings.js';
 
@@ -130,6 +130,18 @@ export class ModelHost implements vscode.Disposable {
   async similar(query: string, texts: readonly string[], token?: vscode.CancellationToken, onBatch?: (done: number, total: number) => void): Promise<SimilarResult> {
     await this.ensureModel(token);
     return this.withSink(onBatch, (progressId) => this.client.similar({ query, texts, progressId }, toSignal(token)));
+  }
+
+  /** A sentence map (embed, classify, project) from the server, with its phases' progress. */
+  async map(params: Omit<MapParams, 'progressId'>, token?: vscode.CancellationToken, onProgress?: (phase: 'embed' | 'project', done: number, total: number) => void): Promise<SentenceMapData> {
+    await this.ensureModel(token);
+    const id = `map-${++progressIds}`;
+    if (onProgress) this.sinks.set(id, (p) => p.kind === 'map' && onProgress(p.phase, p.done, p.total));
+    try {
+      return await this.client.map({ ...params, progressId: onProgress ? id : undefined }, toSignal(token));
+    } finally {
+      this.sinks.delete(id);
+    }
   }
 
   async restart(): Promise<void> {
