@@ -107,6 +107,15 @@ test('the HTML report is one file that draws every point with the network cut of
     const matching = Number(/^(\d+) matching$/.exec((await page.textContent('#matches')) ?? '')?.[1]);
     const texts = JSON.parse((await page.textContent('#map-data'))!).texts as string[];
     assert.equal(matching, texts.filter((t) => t.toLowerCase().includes('the')).length);
+    // A rectangle around the whole plot area (inside the legend and the corner note) selects every sentence.
+    await page.click('button[data-tool="rect"]');
+    const box = (await map.boundingBox())!;
+    await page.mouse.move(box.x + 20, box.y + 45);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width - 20, box.y + box.height - 40, { steps: 5 });
+    await page.mouse.up();
+    await page.locator('#selection h2', { hasText: '120 selected' }).waitFor();
+    assert.equal(await page.locator('#selection li').count(), 120);
     assert.deepEqual(problems, []);
     assert.deepEqual(requested, []);
   } finally {

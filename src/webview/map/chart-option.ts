@@ -61,9 +61,11 @@ export function mapChartOption(data: SentenceMapData, view: MapView, theme: MapT
     seriesPoints.push(points);
   };
   const labels = task?.labels ?? ['sentence'];
+  const labelSeries: number[] = [];
   labels.forEach((label, l) => {
     CONFIDENCE_BANDS.forEach((band, b) => {
       const points = pointsWhere(data, (i) => (task ? colourLabel(data, task.name, i) === l && bandOf(confidence(data, task.name, i)) === b : l === 0));
+      if (points.length > 0) labelSeries.push(series.length);
       add(points, { name: label, symbolSize: POINT_SIZE, itemStyle: { color: colour(theme, l), opacity: band.opacity }, emphasis: { scale: 1.6 } });
     });
   });
@@ -91,7 +93,8 @@ export function mapChartOption(data: SentenceMapData, view: MapView, theme: MapT
         { type: 'inside', xAxisIndex: 0, filterMode: 'none' },
         { type: 'inside', yAxisIndex: 0, filterMode: 'none' },
       ],
-      brush: { toolbox: ['rect', 'polygon', 'clear'], xAxisIndex: 0, throttleType: 'debounce', throttleDelay: 150, outOfBrush: { colorAlpha: 0.15 } },
+      // Only the label series take part: the rings and markers are drawn over the same points.
+      brush: { toolbox: ['rect', 'polygon', 'clear'], xAxisIndex: 0, seriesIndex: labelSeries, throttleType: 'debounce', throttleDelay: 150, outOfBrush: { colorAlpha: 0.15 } },
       toolbox: { show: false },
     });
   }

@@ -97,6 +97,8 @@ export class MapCanvas {
     this.chart.setOption({ ...option, tooltip }, fresh ? { notMerge: true } : { replaceMerge: ['series', 'graphic'] });
     const count = this.data.texts.length;
     this.el.dataset['points'] = String(count);
+    // The colours drawn with, so a test can tell the map followed a theme change.
+    this.el.dataset['background'] = this.theme.background;
     this.el.setAttribute('role', 'img');
     this.el.setAttribute('aria-label', `Sentence map: ${count} ${count === 1 ? 'point' : 'points'}, coloured by ${this.view.task}`);
   }

@@ -48,6 +48,8 @@ function main(): void {
     if (points.length > MAX_LISTED) selection.append(el('p', `… and ${points.length - MAX_LISTED} more`));
   };
   const map = new MapCanvas(document.getElementById('map')!, data, { task }, config.theme, { onSelect: showSelection });
+  // For tests and automation, as in the editor's map: where a point is drawn within #map.
+  Object.assign(window, { sentenceMap: { pixelOf: (point: number) => map.pixelOf(point) } });
   const showSummary = () => {
     const gold = data.values[task]?.gold;
     summary.textContent = gold ? `${disagreements(data, task).length} disagreements between the labels and the model (${task})` : '';
