@@ -105,4 +105,12 @@ test('Sentence map in code-server', { timeout: 900_000, skip: e2eSkip() }, async
     await cs!.screenshot('map-03-csv-dark');
     assert.deepEqual(cs!.pageErrorLog(), []);
   });
+
+  await t.test('after a window reload the map of the same CSV comes back', async () => {
+    // code-server's window is the browser page: reloading it reloads the workbench.
+    await page.reload();
+    await cs!.waitForWorkbench();
+    await cs!.webview().locator('#map[data-points="45"]').waitFor({ timeout: 180_000 });
+    assert.match((await cs!.webview().locator('#title').textContent()) ?? '', /labelled\.csv/);
+  });
 });
