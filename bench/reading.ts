@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SentenceModel } from '../src/engine/inference.js';
 import { readBundledSentences } from '../src/engine/model/generate.js';
-import { sentenceSegments } from '../src/extension/segment.js';
-import { documentSentences } from '../src/extension/sentences.js';
+import { sentenceSegments } from '../src/text/segment.js';
+import { documentSentences } from '../src/text/sentences.js';
 import { describeMachine } from './machine.js';
 
 /** The previous reader: ICU's breaks alone (windowed, line by line), every document as plain text. */

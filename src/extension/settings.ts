@@ -6,6 +6,7 @@
 import { SentenceLensError } from '../engine/errors.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, DEVICE_SETTINGS, POOLING_DESCRIPTIONS, POOLINGS } from '../engine/choices.js';
 import type { DeviceSetting, LoadModelParams, Pooling } from '../protocol.js';
+import type { ProseOptions } from '../text/prose/languages.js';
 import { DEFAULT_DECORATION_FORMAT } from './decoration-format.js';
 
 export const SECTION = 'sentenceLens';
@@ -65,6 +66,11 @@ export const MODEL_KEYS = ['model', 'device', 'pooling', 'maxLength', 'batchSize
 
 export interface ConfigSource {
   get<T>(key: string): T | undefined;
+}
+
+/** What counts as prose, from the settings. */
+export function proseOptions(s: Settings): ProseOptions {
+  return { headings: s.annotateHeadings, comments: s.annotateComments };
 }
 
 export function readSettings(cfg: ConfigSource, warn: (message: string) => void = () => {}): Settings {
