@@ -58,6 +58,8 @@ interface Generation {
   /** Rejects when the worker is gone. */
   readonly died: Promise<never>;
   dead: boolean;
+  /** Why it is gone. */
+  reason?: ReaderError;
 }
 
 /** One read in flight, shared by every caller asking the same thing. */
@@ -199,7 +201,7 @@ export class ReaderClient {
           this.opts.log('prose reader: reading again in a new worker after the previous one stopped');
           continue;
         }
-        if (gen.dead) throw e instanceof ReaderError ? e : new ReaderError('READER_DIED', 'the prose reader stopped while reading the document');
+        if (gen.dead) throw gen.reason ?? new ReaderError('READER_DIED', 'the prose reader stopped while reading the document');
         throw new ReaderError('INTERNAL', `the prose reader failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
@@ -227,8 +229,9 @@ export class ReaderClient {
     const onGone = (why: string): void => {
       if (gen.dead) return;
       gen.dead = true;
+      gen.reason = new ReaderError('READER_DIED', `the prose reader ${why}`);
       connection.dispose();
-      rejectDied(new ReaderError('READER_DIED', `the prose reader ${why}`));
+      rejectDied(gen.reason);
       this.deaths.push(Date.now());
       this.opts.log(`prose reader (thread ${worker.threadId}) ${why}`);
       if (this.gen === gen) this.gen = undefined;

@@ -22,12 +22,13 @@ function cancelled(): ResponseError<void> {
   return new ResponseError(READ_CANCELLED, 'cancelled');
 }
 
-export async function readCancellably(p: ReadParams, token: CancellationToken): Promise<SentenceRange[]> {
+/** Every sentence of the document, read in slices of `sliceMs`; rejects with READ_CANCELLED once `token` is cancelled. */
+export async function readCancellably(p: ReadParams, token: CancellationToken, sliceMs = SLICE_MS): Promise<SentenceRange[]> {
   const out: SentenceRange[] = [];
   let sliceStart = performance.now();
   for (const s of readSentences(p.text, p.languageId, p.options, p.locale)) {
     out.push(s);
-    if (performance.now() - sliceStart < SLICE_MS) continue;
+    if (performance.now() - sliceStart < sliceMs) continue;
     await nextTurn();
     if (token.isCancellationRequested) throw cancelled();
     sliceStart = performance.now();
