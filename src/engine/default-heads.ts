@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { DownloadOptions } from './hub.js';
 import type { DeviceSetting } from './runtime/device.js';
 import type { ModelSource } from './model/source.js';
+import { WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './weights/model-weights.js';
 import { train } from './train/trainer.js';
 import type { TrainEvent } from './train/events.js';
 
@@ -31,7 +32,8 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 /** A stable key for the backbone: hub id + commit, or the local folder's weights identity. */
 function backboneKey(source: ModelSource): string {
   if (source.modelId && source.commit) return `${source.modelId.replace('/', '--')}/${source.commit}`;
-  const weights = join(source.backboneDir, 'model.safetensors');
+  const single = join(source.backboneDir, WEIGHTS_FILE);
+  const weights = existsSync(single) ? single : join(source.backboneDir, WEIGHTS_INDEX_FILE);
   const st = statSync(weights);
   const hash = createHash('sha256').update(`${weights}|${st.size}|${st.mtimeMs}`).digest('hex').slice(0, 16);
   return `local/${hash}`;

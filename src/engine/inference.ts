@@ -5,12 +5,9 @@
 import { SentenceLensError } from './errors.js';
 import { lengthBuckets } from './batching.js';
 import { type LoadedModel, loadModel } from './model/load.js';
-import { resolveModelSource } from './model/source.js';
+import { type ModelSource, resolveModelSource } from './model/source.js';
 import type { DownloadOptions } from './hub.js';
-import { type DefaultHeadsOptions, ensureDefaultHeads } from './default-heads.js';
-
-/** Train topic/sentiment heads on the bundled data when the model has none. */
-export type DefaultHeadsSettings = Pick<DefaultHeadsOptions, 'dataCsv' | 'cacheDir' | 'onEvent'>;
+import { maxSequenceLength } from './model/architectures.js';
 import { buildInferenceGraph } from './model/inference-graph.js';
 import type { TaskSpec } from './model/heads.js';
 import type { Pooling } from './model/pooling.js';
@@ -61,11 +58,11 @@ export class SentenceModel {
   ) {}
 
   /** `model` is a hub id, a model folder or a checkpoint folder (see resolveModelSource). */
-  static async load(model: string, options: InferenceOptions & DownloadOptions & { defaultHeads?: DefaultHeadsSettings } = {}): Promise<SentenceModel> {
-    let source = await resolveModelSource(model, options);
-    if (!source.headsDir && options.defaultHeads) {
-      source = { ...source, headsDir: await ensureDefaultHeads(source, { ...options, ...options.defaultHeads, device: options.device }) };
-    }
+  static async load(model: string, options: InferenceOptions & DownloadOptions = {}): Promise<SentenceModel> {
+    return SentenceModel.fromSource(await resolveModelSource(model, options), options);
+  }
+
+  static async fromSource(source: ModelSource, options: InferenceOptions = {}): Promise<SentenceModel> {
     return SentenceModel.fromLoaded(await loadModel(source), options);
   }
 
@@ -74,7 +71,7 @@ export class SentenceModel {
     for (const f of choice.fallbacks) options.log?.(`device fallback: ${f}`);
     const pooling = options.pooling ?? model.heads?.tasksFile.pooling ?? 'mean';
     const tasks = model.heads?.tasksFile.tasks ?? [];
-    const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, model.config.maxPositions);
+    const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, maxSequenceLength(model.config));
     if (maxLength < 2) throw new SentenceLensError('BAD_ARGUMENT', `max length must be at least 2 (room for [CLS] and [SEP]), got ${maxLength}`);
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new SentenceLensError('BAD_ARGUMENT', `batch size must be a positive integer, got ${batchSize}`);
@@ -102,7 +99,7 @@ export class SentenceModel {
     for (const bucket of buckets) {
       if (options.signal?.aborted) throw new SentenceLensError('CANCELLED', 'cancelled');
       const batch = SentenceTokenizer.pad(bucket.indices.map((i) => ids[i]!), this.model.tokenizer.padId);
-      const out = await this.session.run(encoderFeeds(batch, batch.batch, batch.seqLen));
+      const out = await this.session.run(encoderFeeds(batch, batch.batch, batch.seqLen, this.model.config));
       const emb = out['sentence_embedding']!.data as Float32Array;
       const probs = this.tasks.map((t) => out[`${t.name}_probs`]!.data as Float32Array);
       bucket.indices.forEach((original, row) => {

@@ -4,7 +4,8 @@
  */
 import { SentenceLensError } from '../engine/errors.js';
 import { bundledDataCsv } from '../bundled-files.js';
-import { SentenceModel } from '../engine/inference.js';
+import type { SentenceModel } from '../engine/inference.js';
+import { prepareSentenceModel } from '../engine/prepare-model.js';
 import type {
   Classification,
   ClassifyResult,
@@ -47,7 +48,7 @@ export class ModelService {
     this.state = 'loading';
     const attempt = (async () => {
       if (id) this.opts.progress({ id, kind: 'load', message: `loading ${p.model}` });
-      const model = await SentenceModel.load(p.model, {
+      const model = await prepareSentenceModel(p.model, {
         device: p.device,
         pooling: p.pooling,
         maxLength: p.maxLength,

@@ -3,8 +3,8 @@
  * nested loops and no shared code with the graph builder: the oracle the ONNX graph is
  * checked against.
  */
-import type { BertConfig } from '../../src/engine/model/config.js';
-import type { Tensor } from '../../src/engine/model/bert-weights.js';
+import type { EncoderConfig } from '../../src/engine/model/encoder-config.js';
+import type { Tensor } from '../../src/engine/model/tensor.js';
 
 type Mat = Float64Array[]; // rows
 
@@ -66,7 +66,7 @@ export interface ReferenceOutput {
 }
 
 export function referenceBert(
-  c: BertConfig,
+  c: EncoderConfig,
   w: ReadonlyMap<string, Tensor>,
   ids: number[][],
   mask: number[][],

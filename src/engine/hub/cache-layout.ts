@@ -13,10 +13,10 @@ import { copyFile, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 
 import { dirname, join, relative } from 'node:path';
 
 import { SentenceLensError } from '../errors.js';
+import { TOKENIZER_FILES } from '../model/tokenizer-files.js';
 import type { HubContext, ModelLocation } from './types.js';
 
 export const REQUIRED_FILES = ['config.json', 'model.safetensors'] as const;
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'] as const;
 export const SENTENCE_TRANSFORMERS_FILES = ['modules.json', 'sentence_bert_config.json', '1_Pooling/config.json'] as const;
 export const WANTED_FILES: readonly string[] = [...REQUIRED_FILES, ...TOKENIZER_FILES, ...SENTENCE_TRANSFORMERS_FILES];
 

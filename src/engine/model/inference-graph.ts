@@ -4,9 +4,9 @@
  * The same graph is what `export` writes.
  */
 import { Graph, l2Normalize } from '../graph/index.js';
-import { buildBertEncoder, encoderInputs } from './bert.js';
-import type { Tensor } from './bert-weights.js';
-import type { BertConfig } from './config.js';
+import { buildEncoder, encoderInputs } from './encoder.js';
+import type { EncoderConfig } from './encoder-config.js';
+import type { Tensor } from './tensor.js';
 import { buildHead, probabilities, type TaskSpec } from './heads.js';
 import { pool, type Pooling } from './pooling.js';
 
@@ -20,14 +20,13 @@ export interface InferenceGraphOptions {
 }
 
 export function buildInferenceGraph(
-  config: BertConfig,
+  config: EncoderConfig,
   backbone: ReadonlyMap<string, Tensor>,
   heads: ReadonlyMap<string, Tensor>,
   options: InferenceGraphOptions,
 ): Graph {
   const g = new Graph({ floatType: options.floatType, name: 'sentence_lens_inference' });
-  const inputs = encoderInputs(g);
-  const enc = buildBertEncoder(g, config, backbone, inputs);
+  const enc = buildEncoder(g, config, backbone, encoderInputs(g, config));
   const pooled = pool(g, enc.tokens, enc.maskFloat, options.pooling);
   g.output(options.normalize ? l2Normalize(g, pooled) : pooled, 'sentence_embedding');
   if (options.tokenStatesOutput) g.output(enc.tokens, options.tokenStatesOutput);

@@ -28,7 +28,8 @@ import { join } from 'node:path';
 import { SentenceLensError } from '../errors.js';
 import { Graph } from '../graph/index.js';
 import { SentenceModel } from '../inference.js';
-import type { Tensor } from '../model/bert-weights.js';
+import type { Tensor } from '../model/tensor.js';
+import { maxSequenceLength } from '../model/architectures.js';
 import type { TaskSpec } from '../model/heads.js';
 import type { LoadedModel } from '../model/load.js';
 import type { Pooling } from '../model/pooling.js';
@@ -250,7 +251,7 @@ export class PooledCache {
     part(opts.weightsKey ?? (await weightsIdentity(model)));
     part(JSON.stringify(model.config));
     part(opts.pooling);
-    part(String(Math.min(opts.maxLength, model.config.maxPositions)));
+    part(String(Math.min(opts.maxLength, maxSequenceLength(model.config))));
     part(String(texts.length));
     for (const t of texts) part(t);
     return h.digest('hex');
@@ -318,7 +319,7 @@ async function fileIdentity(path: string): Promise<string> {
 }
 
 async function weightsIdentity(model: LoadedModel): Promise<string> {
-  const files = await Promise.all(['model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) => fileIdentity(join(model.dir, f))));
+  const files = await Promise.all(['model.safetensors', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer_config.json'].map((f) => fileIdentity(join(model.dir, f))));
   return [model.source.modelId, model.source.commit, ...files].join('\n');
 }
 

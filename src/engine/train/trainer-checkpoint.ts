@@ -3,7 +3,7 @@
  * backbone trains, a heads-only one naming its base when it is frozen; `last` also carries
  * the training state. Each is written to a temp folder and swapped in (atomic).
  */
-import type { Tensor } from '../model/bert-weights.js';
+import type { Tensor } from '../model/tensor.js';
 import { saveFullCheckpoint, saveHeadsOnlyCheckpoint } from '../weights/checkpoint.js';
 import type { OptimizerState } from './optimizer.js';
 import type { RunSetup } from './trainer-setup.js';
