@@ -112,6 +112,8 @@ test('Select Model…: recommended and cached models, each one loads and classif
     await pick('sentence-transformers/all-MiniLM-L6-v2');
     assert.ok(hub!.requests.some((r) => r.method === 'GET' && r.path.startsWith('/lfs/')), 'its weights were downloaded');
     assert.ok(existsSync(join(hfHome, 'hub', 'models--sentence-transformers--all-MiniLM-L6-v2')));
+    await cs!.runCommand('Sentence Lens: Clear Annotations');
+    await poll(async () => ((await cs!.afterDecorations()).length === 0 ? true : undefined), 'no decorations');
     await cs!.setCursor(2, 1);
     await cs!.runCommand('Sentence Lens: Classify Sentence');
     assert.equal((await cs!.waitForDecoration(DECORATION, 120_000)).line, 2);
