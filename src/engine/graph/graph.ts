@@ -3,7 +3,7 @@
  * ONNX ModelProto. Ops live in ./ops, one file per family; each op appends a node here and
  * attaches the rule that differentiates it, so `grad()` can sweep the recorded nodes backwards.
  */
-import { ModelProto, OnnxDataType, AttributeType } from './onnx-proto.js';
+import { AttributeType, encodeModel, type InitializerBytes, OnnxDataType } from './onnx-proto.js';
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
 /** A dimension: a known size, or a symbol (batch, seq, …) fixed only when the model runs. */
@@ -175,7 +175,6 @@ export class Graph {
     const graph = {
       name: this.name,
       node: nodeProtos,
-      initializer: this.initializers.map(tensorProto),
       input: [...this.inputs, ...trainable].map((v) => valueInfo(v.name, v)),
       output: this.outputs.map((o) => valueInfo(o.name, o.value)),
     };
@@ -184,10 +183,9 @@ export class Graph {
       opset_import: [...this.domains].map(([domain, version]) => ({ domain, version })),
       producer_name: 'sentence-lens',
       producer_version: '0.1.0',
-      graph,
       metadata_props: Object.entries(metadata).map(([key, value]) => ({ key, value })),
     };
-    return ModelProto.encode(ModelProto.fromObject(model)).finish();
+    return encodeModel(model, graph, this.initializers.map(initializerBytes));
   }
 }
 
@@ -206,13 +204,11 @@ function typedArrayFor(dtype: DType, values: readonly number[] | readonly bigint
   }
 }
 
-function tensorProto(init: Initializer) {
+function initializerBytes(init: Initializer): InitializerBytes {
   const d = init.tensor.data;
   return {
-    name: init.name,
-    dims: init.tensor.shape.map(Number),
-    data_type: OnnxDataType[init.dtype],
-    raw_data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
+    header: { name: init.name, dims: init.tensor.shape.map(Number), data_type: OnnxDataType[init.dtype] },
+    raw: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
   };
 }
 

@@ -1,0 +1,14 @@
+import { generateShapeFolder, INFER_SHAPES } from '/work/wt/arch/bench/shapes.ts';
+import { readBundledSentences } from '/work/wt/arch/src/engine/model/generate.ts';
+import { loadModelFolder } from '/work/wt/arch/src/engine/model/load.ts';
+import { buildInferenceGraph } from '/work/wt/arch/src/engine/model/inference-graph.ts';
+import { createSession } from '/work/wt/arch/src/engine/runtime/session.ts';
+import { existsSync } from 'node:fs';
+const dir = '/tmp/arch-mpnet-base';
+if (!existsSync(dir)) await generateShapeFolder(dir, INFER_SHAPES['mpnet-base'], await readBundledSentences('/work/wt/arch'));
+let t = performance.now();
+const lap = (what: string) => { const n = performance.now(); console.log(what, Math.round(n - t), 'ms', Math.round(process.memoryUsage().rss / 2**20), 'MiB'); t = n; };
+const m = await loadModelFolder(dir); lap('load');
+const g = buildInferenceGraph(m.config, m.backbone, new Map(), { pooling: 'mean', normalize: false, tasks: [] }); lap('graph');
+const bytes = g.toBytes(); lap('toBytes');
+const s = await createSession(bytes, 'cpu'); lap('session');
