@@ -41,12 +41,15 @@ export interface SentenceResult {
   readonly truncated: boolean;
 }
 
+export type ServedModel = Omit<LoadedModel, 'backbone' | 'extras'>;
+
 export const DEFAULT_MAX_LENGTH = 256;
 export const DEFAULT_BATCH_SIZE = 32;
 
 export class SentenceModel {
   private constructor(
-    readonly model: LoadedModel,
+    /** The model without its weights: ONNX Runtime holds those, and a second copy would double the memory. */
+    readonly model: ServedModel,
     private readonly session: Session,
     readonly device: Device,
     readonly fallbacks: readonly string[],
@@ -79,7 +82,8 @@ export class SentenceModel {
     const graph = buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks });
     const session = await createSession(graph.toBytes(), choice.device);
     options.log?.(`model ${model.dir} on ${choice.device}: ${model.config.numLayers} layers × ${model.config.hiddenSize}, ${tasks.length} task head(s), ${pooling} pooling`);
-    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks);
+    const { backbone: _weights, extras: _extras, ...served } = model;
+    return new SentenceModel(served, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks);
   }
 
   get dim(): number {
