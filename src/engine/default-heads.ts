@@ -7,8 +7,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultCacheDir } from './cache-dir.js';
 import type { DownloadOptions } from './hub.js';
 import type { DeviceSetting } from './runtime/device.js';
 import type { ModelSource } from './model/source.js';
@@ -24,10 +25,6 @@ export interface DefaultHeadsOptions extends DownloadOptions {
   readonly dataCsv: string;
   readonly device?: DeviceSetting;
   readonly onEvent?: (e: TrainEvent) => void;
-}
-
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env['SENTENCE_LENS_CACHE'] || join(homedir(), '.cache', 'sentence-lens');
 }
 
 /** A stable key for the backbone: hub id + commit, or the local folder's weights identity. */
