@@ -6,7 +6,7 @@ import type { DType, Graph, Node, Value } from './graph.js';
 import { add } from './ops/elementwise.js';
 import { expand, shapeOf } from './ops/shape-ops.js';
 
-const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64';
+const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64' || t === 'float16';
 
 /**
  * Emits nodes computing d(loss)/d(p) for each p in `params` and returns p → gradient (same

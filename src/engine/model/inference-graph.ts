@@ -3,7 +3,7 @@
  * ONNX graph with every weight an initializer (so ONNX Runtime can fold and fuse freely).
  * The same graph is what `export` writes.
  */
-import { Graph, l2Normalize } from '../graph/index.js';
+import { type FloatType, Graph, l2Normalize } from '../graph/index.js';
 import { buildBertEncoder, encoderInputs } from './bert.js';
 import type { Tensor } from './bert-weights.js';
 import type { BertConfig } from './config.js';
@@ -14,7 +14,7 @@ export interface InferenceGraphOptions {
   readonly pooling: Pooling;
   readonly normalize: boolean;
   readonly tasks: readonly TaskSpec[];
-  readonly floatType?: 'float32' | 'float64';
+  readonly floatType?: FloatType;
   /** Also output token states under this name (the parity tests; transformers.js reads last_hidden_state). */
   readonly tokenStatesOutput?: string;
 }

@@ -5,6 +5,7 @@
  */
 import type { BackwardRule, DType, Dim, Graph, Value } from '../graph.js';
 import { dimProduct, normAxis } from '../shape.js';
+import { OnnxDataType } from '../onnx-proto.js';
 import { sumToShape } from './reduce.js';
 
 /** Reshape dy back to the node's first input, whose shape is only known at run time. */
@@ -84,14 +85,13 @@ function sumDims(dims: Dim[]): Dim {
   return dims.every((d) => typeof d === 'number') ? (dims as number[]).reduce((s, d) => s + d, 0) : dims.join('+');
 }
 
-const ONNX_TYPE = { float32: 1, int32: 6, int64: 7, bool: 9, float64: 11 } as const;
-const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64';
+const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64' || t === 'float16';
 
 /** A gradient flows through a cast only between float types; integer paths are not differentiable. */
 export function cast(g: Graph, x: Value, to: DType): Value {
   if (x.dtype === to) return x;
   const rule: BackwardRule = (g, node, [dy], needs) => [dy && needs[0] && isFloat(to) && isFloat(node.inputs[0]!.dtype) ? cast(g, dy, node.inputs[0]!.dtype) : undefined];
-  return g.node('Cast', [x], [{ dtype: to, shape: x.shape }], { to: ONNX_TYPE[to] }, rule)[0]!;
+  return g.node('Cast', [x], [{ dtype: to, shape: x.shape }], { to: OnnxDataType[to] }, rule)[0]!;
 }
 
 /** Broadcasts x to a runtime shape; its gradient sums back over the broadcast dims. */
