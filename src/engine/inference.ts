@@ -12,6 +12,7 @@ import { type DefaultHeadsOptions, ensureDefaultHeads } from './default-heads.js
 /** Train topic/sentiment heads on the bundled data when the model has none. */
 export type DefaultHeadsSettings = Pick<DefaultHeadsOptions, 'dataCsv' | 'cacheDir' | 'onEvent'>;
 import { buildInferenceGraph } from './model/inference-graph.js';
+import { choosePrecision, deviceForPrecision, type PrecisionChoice, type PrecisionSetting } from './model/precision.js';
 import type { TaskSpec } from './model/heads.js';
 import type { Pooling } from './model/pooling.js';
 import { chooseDevice, type Device, type DeviceSetting } from './runtime/device.js';
@@ -20,6 +21,8 @@ import { SentenceTokenizer } from './tokenizer.js';
 
 export interface InferenceOptions {
   readonly device?: DeviceSetting;
+  /** fp32 (default), fp16 on a GPU, int8 on the CPU, or auto (model/precision.ts). */
+  readonly precision?: PrecisionSetting;
   /** Defaults to the pooling the heads were trained with, else mean. */
   readonly pooling?: Pooling;
   readonly normalize?: boolean;
@@ -58,6 +61,8 @@ export class SentenceModel {
     readonly maxLength: number,
     readonly batchSize: number,
     readonly tasks: readonly TaskSpec[],
+    /** The precision it runs at, and why not the one asked for when it differs. */
+    readonly precision: PrecisionChoice,
   ) {}
 
   /** `model` is a hub id, a model folder or a checkpoint folder (see resolveModelSource). */
@@ -70,8 +75,10 @@ export class SentenceModel {
   }
 
   static async fromLoaded(model: LoadedModel, options: InferenceOptions = {}): Promise<SentenceModel> {
-    const choice = await chooseDevice(options.device ?? 'auto');
+    const choice = await chooseDevice(deviceForPrecision(options.precision, options.device ?? 'auto'));
     for (const f of choice.fallbacks) options.log?.(`device fallback: ${f}`);
+    const precision = await choosePrecision(options.precision ?? 'fp32', choice.device);
+    if (precision.fallback) options.log?.(`precision fallback: ${precision.fallback}`);
     const pooling = options.pooling ?? model.heads?.tasksFile.pooling ?? 'mean';
     const tasks = model.heads?.tasksFile.tasks ?? [];
     const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, model.config.maxPositions);
@@ -79,10 +86,10 @@ export class SentenceModel {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new SentenceLensError('BAD_ARGUMENT', `batch size must be a positive integer, got ${batchSize}`);
     const normalize = options.normalize ?? false;
-    const graph = buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks });
+    const graph = buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks, precision: precision.precision });
     const session = await createSession(graph.toBytes(), choice.device);
-    options.log?.(`model ${model.dir} on ${choice.device}: ${model.config.numLayers} layers × ${model.config.hiddenSize}, ${tasks.length} task head(s), ${pooling} pooling`);
-    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks);
+    options.log?.(`model ${model.dir} on ${choice.device} (${precision.precision}): ${model.config.numLayers} layers × ${model.config.hiddenSize}, ${tasks.length} task head(s), ${pooling} pooling`);
+    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks, precision);
   }
 
   get dim(): number {

@@ -40,7 +40,7 @@ function batch(step: number, size = 4): RunnerBatch {
   return { data: collate(examples, indices, tasks.map((t) => t.name), 0), indices, split: 'train' };
 }
 
-const engineFor = (p: ReturnType<typeof parameters>, gradAccum = 1, optimizer = new AdamW(), c = config) =>
+const engineFor = (p: ReturnType<typeof parameters>, gradAccum = 1, optimizer: AdamW | Sgd = new AdamW(), c = config) =>
   createResidentEngine({ config: c, params: p.params, tasks, pooling: 'mean', device: 'webgpu', optimizer, maxGradNorm: 1, gradAccum }, p.shapes);
 
 test('per step only the batch goes up (plus the learning rate) and only losses, logits and the norm come down', { skip: noGpu }, async () => {

@@ -82,8 +82,11 @@ export interface GraphOptions {
   readonly lowerLinear?: LinearLowering;
 }
 
-/** See GraphOptions.lowerLinear: `weight` is the frozen weight's tensor, PyTorch layout [out, in]. */
-export type LinearLowering = (g: Graph, x: Value, weight: TensorData, bias: Value | undefined) => Value | undefined;
+/**
+ * See GraphOptions.lowerLinear: `weight` is the frozen weight's tensor, PyTorch layout
+ * [out, in], and `name` its parameter name.
+ */
+export type LinearLowering = (g: Graph, x: Value, weight: TensorData, bias: Value | undefined, name: string) => Value | undefined;
 
 export class Graph {
   readonly floatType: FloatType;
