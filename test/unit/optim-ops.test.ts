@@ -38,17 +38,17 @@ for (const wd of [0, 0.1]) {
     const ts = new AdamW({ beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: wd });
     const start = vec();
     const param = Float32Array.from(start);
-    let [p, m, v] = [Float64Array.from(param), new Float64Array(N), new Float64Array(N)];
+    let [p, m, v]: Float64Array[] = [Float64Array.from(param), new Float64Array(N), new Float64Array(N)];
     for (let t = 1; t <= 5; t++) {
       const grad = vec(0.5);
       const lr = 0.01 * t;
       ts.update('w', param, Float32Array.from(grad), lr);
-      const out = await s.run({ p: f64(p), g: f64(Float64Array.from(Float32Array.from(grad))), m: f64(m), v: f64(v), lr: f64([lr], []), t: f64([t], []) });
-      [p, m, v] = ['p2', 'm2', 'v2'].map((k) => out[k]!.data as Float64Array) as [Float64Array, Float64Array, Float64Array];
-      close(p, param, `step ${t} weights`, 1e-5);
-      close(m, ts.state().tensors.get('exp_avg/w')!, `step ${t} exp_avg`, 1e-5);
+      const out = await s.run({ p: f64(p!), g: f64(Float64Array.from(Float32Array.from(grad))), m: f64(m!), v: f64(v!), lr: f64([lr], []), t: f64([t], []) });
+      [p, m, v] = ['p2', 'm2', 'v2'].map((k) => out[k]!.data as Float64Array);
+      close(p!, param, `step ${t} weights`, 1e-5);
+      close(m!, ts.state().tensors.get('exp_avg/w')!, `step ${t} exp_avg`, 1e-5);
     }
-    assert.ok(p.some((x, i) => Math.abs(x - start[i]!) > 1e-3), 'the weights moved');
+    assert.ok(p!.some((x, i) => Math.abs(x - start[i]!) > 1e-3), 'the weights moved');
     await s.release();
   });
 }
@@ -67,16 +67,16 @@ for (const o of [{ momentum: 0 }, { momentum: 0.9 }, { momentum: 0.9, dampening:
     const s = await createSession(g.toBytes(), 'cpu');
     const ts = new Sgd({ ...o, weightDecay: 0.05 });
     const param = Float32Array.from(vec());
-    let [pp, bb] = [Float64Array.from(param), new Float64Array(N)];
+    let [pp, bb]: Float64Array[] = [Float64Array.from(param), new Float64Array(N)];
     for (let t = 0; t < 4; t++) {
       const gr = Float32Array.from(vec(0.5));
       ts.update('w', param, gr, 0.1);
-      const feeds: Record<string, ort.Tensor> = { p: f64(pp), g: f64(Float64Array.from(gr)), lr: f64([0.1], []), later: f64([t > 0 ? 1 : 0], []) };
-      if (o.momentum) feeds['b'] = f64(bb);
+      const feeds: Record<string, ort.Tensor> = { p: f64(pp!), g: f64(Float64Array.from(gr)), lr: f64([0.1], []), later: f64([t > 0 ? 1 : 0], []) };
+      if (o.momentum) feeds['b'] = f64(bb!);
       const out = await s.run(feeds);
       pp = out['p2']!.data as Float64Array;
       if (o.momentum) bb = out['b2']!.data as Float64Array;
-      close(pp, param, `step ${t + 1} weights`, 1e-5);
+      close(pp!, param, `step ${t + 1} weights`, 1e-5);
     }
     await s.release();
   });
