@@ -29,8 +29,8 @@ export async function benchTrainOnDevice(device: Exclude<Device, 'cpu'>, shapeAr
     console.log(l);
   };
   const choice = await chooseDevice(device);
-  const shapes = shapeArg === 'all' ? Object.values(ALL) : [ALL[shapeArg]];
-  if (shapes.some((s) => !s)) throw new Error(`--shape expects ${Object.keys(ALL).join(', ')} or all`);
+  const shapes = shapeArg === 'all' ? Object.values(ALL) : shapeArg.split(',').map((s) => ALL[s.trim()]);
+  if (shapes.some((s) => !s)) throw new Error(`--shape expects ${Object.keys(ALL).join(', ')} (comma-separated) or all`);
   line(`# bench:train --device ${choice.device} — ${new Date().toISOString()}`);
   line(`machine: ${describeMachine()}`);
   line('One step = the engine\'s step (feeds, session run(s), the optimizer update, outputs to the host); median of the timed steps after one warm-up step. Bytes are counted at the session boundary (runtime/transfers.ts): CPU tensors fed to a device session, and outputs returned on the host.');
