@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { DEFAULT_MAX_LENGTH } from './choices.js';
 import { SentenceLensError } from './errors.js';
 import type { DownloadOptions } from './hub.js';
 import { buildInferenceGraph } from './model/inference-graph.js';
@@ -45,7 +46,7 @@ export async function exportOnnx(model: string, out: string, options: ExportOpti
   const tasks = loaded.heads?.tasksFile.tasks ?? [];
   const pooling = options.pooling ?? loaded.heads?.tasksFile.pooling ?? 'mean';
   const normalize = options.normalize ?? false;
-  const maxLength = Math.min(options.maxLength ?? 256, loaded.config.maxPositions);
+  const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, loaded.config.maxPositions);
   const precision = options.precision ?? 'fp32';
   const int8Bits = 7;
   const graph = buildInferenceGraph(loaded.config, loaded.backbone, loaded.heads?.weights ?? new Map(), { pooling, normalize, tasks, precision, int8: { bits: int8Bits } });

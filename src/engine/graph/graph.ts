@@ -9,6 +9,9 @@ import { ModelProto, OnnxDataType, AttributeType } from './onnx-proto.js';
 export type DType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 /** The element types a graph computes in: float64 for exact gradient checks, float16 for fast GPU inference. */
 export type FloatType = 'float32' | 'float64' | 'float16';
+
+/** Float values carry gradients; integer and bool values (ids, shapes, masks) do not. */
+export const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64' || t === 'float16';
 /** A dimension: a known size, or a symbol (batch, seq, …) fixed only when the model runs. */
 export type Dim = number | string;
 export type Shape = readonly Dim[];

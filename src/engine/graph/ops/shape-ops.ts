@@ -3,9 +3,9 @@
  * back: a reshape undoes itself with the input's runtime shape, a transpose with the inverse
  * permutation, a concat by splitting at the inputs' runtime sizes.
  */
-import type { BackwardRule, DType, Dim, Graph, Value } from '../graph.js';
-import { dimProduct, normAxis } from '../shape.js';
+import { type BackwardRule, type DType, type Dim, type Graph, type Value, isFloat } from '../graph.js';
 import { OnnxDataType } from '../onnx-proto.js';
+import { dimProduct, normAxis } from '../shape.js';
 import { sumToShape } from './reduce.js';
 
 /** Reshape dy back to the node's first input, whose shape is only known at run time. */
@@ -15,8 +15,9 @@ const reshapeBack: BackwardRule = (g, node, [dy], needs) => {
 };
 
 /**
- * Reshape to `target`, where each entry is a size, -1 (inferred) or a Value-free symbolic
- * size. Symbolic entries need a runtime shape: pass `shapeValue` (an int64 vector) then.
+ * Reshape to a static `target` with ONNX's rules: each entry is a size, 0 (keep the input's
+ * size at that position) or -1 (inferred). `outShape` gives the static output shape when the
+ * inference here cannot (symbolic sizes); for a shape known only at run time use reshapeTo.
  */
 export function reshape(g: Graph, x: Value, target: readonly number[], outShape?: readonly Dim[]): Value {
   const inferred = target.map((d, i) => (d === 0 ? x.shape[i]! : d));
@@ -84,8 +85,6 @@ export function concat(g: Graph, xs: Value[], axis: number): Value {
 function sumDims(dims: Dim[]): Dim {
   return dims.every((d) => typeof d === 'number') ? (dims as number[]).reduce((s, d) => s + d, 0) : dims.join('+');
 }
-
-const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64' || t === 'float16';
 
 /** A gradient flows through a cast only between float types; integer paths are not differentiable. */
 export function cast(g: Graph, x: Value, to: DType): Value {
