@@ -16,7 +16,8 @@ export class StatusBar implements vscode.Disposable {
 
   update(s: HostState, activity?: string): void {
     const model = s.model ? shortModel(s.choice?.label ?? s.model.model) : s.choice?.label ?? 'no model';
-    const device = s.model?.device;
+    // fp32 is the unremarkable case; a reduced precision is shown beside the device.
+    const device = s.model ? `${s.model.device}${s.model.precision && s.model.precision !== 'fp32' ? ` ${s.model.precision}` : ''}` : undefined;
     const where = device ? `${model} · ${device}` : model;
     const icons: Record<HostState['state'], string> = {
       stopped: '$(circle-outline)',
@@ -37,6 +38,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = `${activity ? '$(sync~spin)' : icons[s.state]} ${where}${activity ? ` · ${activity}` : s.state === 'ready' ? '' : ` · ${words[s.state]}`}`;
     const tip = new vscode.MarkdownString(`**Sentence Lens** — ${words[s.state]}\n\nModel: ${s.model?.dir ?? s.choice?.model ?? 'none yet'}`);
     if (s.model) tip.appendMarkdown(`\n\nDevice: ${s.model.device}${s.model.fallbacks.length ? ` (${s.model.fallbacks.join('; ')})` : ''}\n\nTasks: ${s.model.tasks.map((t) => t.name).join(', ')}`);
+    if (s.model?.precision) tip.appendMarkdown(`\n\nPrecision: ${s.model.precision}${s.model.precisionFallback ? ` (${s.model.precisionFallback})` : ''}`);
     if (s.detail && (s.state === 'error' || s.state === 'crashed')) tip.appendMarkdown(`\n\n${s.detail}`);
     tip.appendMarkdown('\n\nClick for actions.');
     this.item.tooltip = tip;

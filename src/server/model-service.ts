@@ -49,6 +49,7 @@ export class ModelService {
       if (id) this.opts.progress({ id, kind: 'load', message: `loading ${p.model}` });
       const model = await SentenceModel.load(p.model, {
         device: p.device,
+        precision: p.precision,
         pooling: p.pooling,
         maxLength: p.maxLength,
         batchSize: p.batchSize,
@@ -92,6 +93,8 @@ export class ModelService {
         commit: loc.commit,
         device: model.device,
         fallbacks: model.fallbacks,
+        precision: model.precision.precision,
+        ...(model.precision.fallback ? { precisionFallback: model.precision.fallback } : {}),
         tasks: model.tasks.map((t) => ({ name: t.name, labels: [...t.labels] })),
         dim: model.dim,
         pooling: model.pooling,

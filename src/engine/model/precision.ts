@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
+import { isPrecisionSetting, PRECISION_SETTINGS, type Precision, type PrecisionSetting } from '../choices.js';
 import { SentenceLensError } from '../errors.js';
 import {
   type FloatType, Graph, type Int8Form, type LinearLowering, cast, layerNorm, linear, quantizedLinear, quantizePerChannel, softmax,
@@ -19,12 +20,10 @@ import {
 import type { Device, DeviceSetting } from '../runtime/device.js';
 import { createSession, ort } from '../runtime/session.js';
 
-export type Precision = 'fp32' | 'fp16' | 'int8';
-export type PrecisionSetting = 'auto' | Precision;
-export const PRECISION_SETTINGS: readonly PrecisionSetting[] = ['auto', 'fp32', 'fp16', 'int8'];
+export type { Precision, PrecisionSetting };
 
 export function parsePrecision(s: string): PrecisionSetting {
-  if ((PRECISION_SETTINGS as readonly string[]).includes(s)) return s as PrecisionSetting;
+  if (isPrecisionSetting(s)) return s;
   throw new SentenceLensError('BAD_ARGUMENT', `unknown precision "${s}"; expected one of ${PRECISION_SETTINGS.join(', ')}`);
 }
 
