@@ -112,5 +112,5 @@ test('precision choice per device: fp16 needs a GPU, int8 the CPU; each fallback
   assert.equal(deviceForPrecision('int8', 'auto'), 'cpu', 'int8 with device auto runs on the CPU');
   assert.equal(deviceForPrecision('int8', 'webgpu'), 'webgpu', 'an explicit device is kept');
   assert.equal(deviceForPrecision('fp16', 'auto'), 'auto');
-  assert.throws(() => parsePrecision('bf16'), /unknown precision "bf16"; expected one of auto, fp32, fp16, int8/);
+  assert.throws(() => parsePrecision('bf16'), /unknown precision "bf16"; expected one of fp32, fp16, int8, auto/);
 });

@@ -15,7 +15,7 @@ import { arch } from 'node:os';
 import { isPrecisionSetting, PRECISION_SETTINGS, type Precision, type PrecisionSetting } from '../choices.js';
 import { SentenceLensError } from '../errors.js';
 import {
-  type FloatType, Graph, type Int8Form, type LinearLowering, cast, layerNorm, linear, quantizedLinear, quantizePerChannel, softmax,
+  type FloatType, Graph, type Int8Form, type LinearLowering, type QuantizedInputs, cast, layerNorm, linear, quantizedLinear, quantizePerChannel, softmax,
 } from '../graph/index.js';
 import type { Device, DeviceSetting } from '../runtime/device.js';
 import { createSession, ort } from '../runtime/session.js';
@@ -63,10 +63,11 @@ export function precisionGraphOptions(precision: Precision, int8: Int8Options = 
   if (precision === 'fp16') return { floatType: 'float16' };
   if (precision === 'fp32') return { floatType: 'float32' };
   const bits = int8.bits ?? int8WeightBits();
+  const shared: QuantizedInputs = new Map();
   // Encoder projections only: a task head is one small GEMM on the pooled vector, where int8
   // would buy no time and would put its rounding straight onto the labels.
   const lowerLinear: LinearLowering = (g, x, weight, bias, name) =>
-    name.startsWith('heads.') ? undefined : quantizedLinear(g, x, quantizePerChannel(weight, bits), bias, int8.form);
+    name.startsWith('heads.') ? undefined : quantizedLinear(g, x, quantizePerChannel(weight, bits), bias, int8.form, shared);
   return { floatType: 'float32', lowerLinear };
 }
 

@@ -23,6 +23,12 @@ import { add, mul } from './elementwise.js';
 export type Int8Form = 'dynamic-quantize-matmul' | 'matmul-integer-to-float' | 'matmul-integer';
 export const INT8_FORMS: readonly Int8Form[] = ['dynamic-quantize-matmul', 'matmul-integer-to-float', 'matmul-integer'];
 
+/**
+ * Activations already quantized, by the float value they came from: with the two-node forms,
+ * projections that read the same input (an attention layer's Q, K and V) quantize it once.
+ */
+export type QuantizedInputs = Map<Value, readonly [Value, Value, Value]>;
+
 export interface QuantizedWeight {
   /** Wᵀ as int8 [in, out]: MatMul's B layout, so no transpose runs at inference. */
   readonly data: Int8Array;
@@ -54,7 +60,10 @@ export function quantizePerChannel(weight: TensorData, bits: 7 | 8 = 8): Quantiz
 }
 
 /** y = x·Wᵀ + b with W quantized per output channel; x is float [n, in]. */
-export function quantizedLinear(g: Graph, x: Value, q: QuantizedWeight, bias: Value | undefined, form: Int8Form = 'dynamic-quantize-matmul'): Value {
+export function quantizedLinear(
+  g: Graph, x: Value, q: QuantizedWeight, bias: Value | undefined,
+  form: Int8Form = 'dynamic-quantize-matmul', shared: QuantizedInputs = new Map(),
+): Value {
   const shape = [x.shape[0]!, q.outFeatures];
   const w = g.tensorConstant({ shape: [q.inFeatures, q.outFeatures], data: q.data }, 'int8', 'weight_int8');
   const scales = g.tensorConstant({ shape: [q.outFeatures], data: q.scales }, 'float32', 'weight_scale');
@@ -65,9 +74,14 @@ export function quantizedLinear(g: Graph, x: Value, q: QuantizedWeight, bias: Va
     y = g.node('DynamicQuantizeMatMul', inputs, [{ dtype: 'float32', shape }], {}, undefined, 'com.microsoft')[0]!;
     return y;
   }
-  const [xq, xScale, xZero] = g.node('DynamicQuantizeLinear', [f32], [
-    { dtype: 'uint8', shape: f32.shape }, { dtype: 'float32', shape: [] }, { dtype: 'uint8', shape: [] },
-  ]) as [Value, Value, Value];
+  let quantized = shared.get(x);
+  if (!quantized) {
+    quantized = g.node('DynamicQuantizeLinear', [f32], [
+      { dtype: 'uint8', shape: f32.shape }, { dtype: 'float32', shape: [] }, { dtype: 'uint8', shape: [] },
+    ]) as [Value, Value, Value];
+    shared.set(x, quantized);
+  }
+  const [xq, xScale, xZero] = quantized;
   if (form === 'matmul-integer-to-float') {
     const inputs = [xq, w, xScale, scales, xZero, g.constant([0], 'int8', [1]), ...(bias ? [bias] : [])];
     return g.node('MatMulIntegerToFloat', inputs, [{ dtype: 'float32', shape }], {}, undefined, 'com.microsoft')[0]!;
