@@ -114,3 +114,17 @@ test('precision choice per device: fp16 needs a GPU, int8 the CPU; each fallback
   assert.equal(deviceForPrecision('fp16', 'auto'), 'auto');
   assert.throws(() => parsePrecision('bf16'), /unknown precision "bf16"; expected one of fp32, fp16, int8, auto/);
 });
+
+test('int8, two-node form: projections of the same activation quantize it once', () => {
+  const rng = new Rng(7);
+  const w = () => ({ shape: [16, 16], data: Float32Array.from({ length: 256 }, () => rng.normal()) });
+  const g = new Graph(precisionGraphOptions('int8', { bits: 8, form: 'matmul-integer-to-float' }));
+  const x = g.input('x', 'float32', ['n', 16]);
+  const [q, k, v] = ['query', 'key', 'value'].map((n) => linear(g, x, g.parameter(`encoder.layer.0.attention.self.${n}.weight`, w(), false)));
+  linear(g, q!, g.parameter('encoder.layer.0.attention.output.dense.weight', w(), false));
+  void k;
+  void v;
+  const count = (op: string) => g.nodes.filter((n) => n.op === op).length;
+  assert.equal(count('MatMulIntegerToFloat'), 4);
+  assert.equal(count('DynamicQuantizeLinear'), 2, 'x once for Q, K and V; the output projection reads another value');
+});
