@@ -19,7 +19,7 @@ import { TOKENIZER_FILES } from './weights/checkpoint.js';
 export interface ExportOptions extends DownloadOptions {
   /**
    * fp32 (default); fp16 (for GPU serving); int8: encoder projections as int8 weights per
-   * output channel with activations quantized at run time (com.microsoft DynamicQuantizeMatMul,
+   * output channel with activations quantized at run time (com.microsoft MatMulIntegerToFloat,
    * ONNX Runtime's CPU integer GEMMs). Exported int8 weights use 7 bits, which no CPU's
    * integer kernels can saturate, since the serving machine is unknown.
    */
@@ -68,7 +68,7 @@ export async function exportOnnx(model: string, out: string, options: ExportOpti
     normalize,
     maxLength,
     precision,
-    ...(precision === 'int8' ? { int8: { weights: `int8 per output channel, ${int8Bits}-bit range`, activations: 'uint8 per tensor, quantized at run time', op: 'com.microsoft DynamicQuantizeMatMul' } } : {}),
+    ...(precision === 'int8' ? { int8: { weights: `int8 per output channel, ${int8Bits}-bit range`, activations: 'uint8 per tensor, quantized at run time', op: 'DynamicQuantizeLinear + com.microsoft MatMulIntegerToFloat' } } : {}),
     tasks: tasks.map((t) => ({ name: t.name, labels: t.labels })),
   }, null, 2) + '\n');
   for (const f of TOKENIZER_FILES) {

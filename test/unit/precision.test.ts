@@ -93,7 +93,7 @@ test('an int8 graph carries the integer weights instead of the float ones; task 
     return g;
   };
   const [f, q] = [build('fp32'), build('int8')];
-  assert.deepEqual(q.nodes.map((n) => n.op), ['DynamicQuantizeMatMul', 'Gemm']);
+  assert.deepEqual(q.nodes.map((n) => n.op), ['DynamicQuantizeLinear', 'MatMulIntegerToFloat', 'Gemm']);
   const [fb, qb] = [f.toBytes().length, q.toBytes().length];
   // 128×256 weights: 128 KiB as float32, 32 KiB as int8 (+ 1 KiB of scales).
   assert.ok(fb - qb > 90_000, `float ${fb} bytes, int8 ${qb} bytes: the float weight is not in the int8 file`);

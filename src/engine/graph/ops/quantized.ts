@@ -13,15 +13,19 @@ import { add, mul } from './elementwise.js';
 
 /**
  * How the integer product is spelled in ONNX. All three compute the same numbers; which is
- * fastest is measured (bench/int8-forms.ts), and `dynamic-quantize-matmul` is the default.
+ * fastest is measured by `npm run bench:precision` ("int8 spellings"): on the 2-core dev
+ * machine `matmul-integer-to-float` ran 2.56× fp32's speed, `dynamic-quantize-matmul` 2.24×,
+ * `matmul-integer` 2.34× (MiniLM shape, batch 32 × 128), so it is the default.
+ *  - `matmul-integer-to-float`: DynamicQuantizeLinear → com.microsoft MatMulIntegerToFloat;
+ *    projections of the same activation (Q, K, V) share one quantization of it.
  *  - `dynamic-quantize-matmul`: com.microsoft DynamicQuantizeMatMul, one node (quantize x,
- *    integer GEMM, scale, bias).
- *  - `matmul-integer-to-float`: DynamicQuantizeLinear → com.microsoft MatMulIntegerToFloat.
+ *    integer GEMM, scale, bias), so every projection quantizes its input again.
  *  - `matmul-integer`: standard ONNX only: DynamicQuantizeLinear → MatMulInteger → Cast →
  *    Mul (scales) → Add (bias), for runtimes without Microsoft's contrib ops.
  */
 export type Int8Form = 'dynamic-quantize-matmul' | 'matmul-integer-to-float' | 'matmul-integer';
 export const INT8_FORMS: readonly Int8Form[] = ['dynamic-quantize-matmul', 'matmul-integer-to-float', 'matmul-integer'];
+export const DEFAULT_INT8_FORM: Int8Form = 'matmul-integer-to-float';
 
 /**
  * Activations already quantized, by the float value they came from: with the two-node forms,
@@ -62,7 +66,7 @@ export function quantizePerChannel(weight: TensorData, bits: 7 | 8 = 8): Quantiz
 /** y = x·Wᵀ + b with W quantized per output channel; x is float [n, in]. */
 export function quantizedLinear(
   g: Graph, x: Value, q: QuantizedWeight, bias: Value | undefined,
-  form: Int8Form = 'dynamic-quantize-matmul', shared: QuantizedInputs = new Map(),
+  form: Int8Form = DEFAULT_INT8_FORM, shared: QuantizedInputs = new Map(),
 ): Value {
   const shape = [x.shape[0]!, q.outFeatures];
   const w = g.tensorConstant({ shape: [q.inFeatures, q.outFeatures], data: q.data }, 'int8', 'weight_int8');
