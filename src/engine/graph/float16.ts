@@ -54,9 +54,3 @@ export function toFloat16(data: ArrayLike<number>): Uint16Array {
   for (let i = 0; i < data.length; i++) out[i] = float16Bits(data[i]!);
   return out;
 }
-
-export function fromFloat16(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = float16Value(bits[i]!);
-  return out;
-}

@@ -9,4 +9,4 @@ export * from './ops/composite.js';
 export * from './ops/dropout.js';
 export * from './ops/optim.js';
 export * from './ops/quantized.js';
-export { FLOAT16_MAX, fromFloat16, toFloat16 } from './float16.js';
+export { FLOAT16_MAX, toFloat16 } from './float16.js';

@@ -33,10 +33,6 @@ export class DeviceState {
     private readonly counter?: TransferCounter,
   ) {}
 
-  has(name: string): boolean {
-    return this.tensors.has(name);
-  }
-
   get(name: string): ort.Tensor {
     const t = this.tensors.get(name);
     if (!t) throw new Error(`internal: no device tensor "${name}"`);

@@ -66,12 +66,6 @@ export interface ResidentGraph {
 export const STEP_INPUT = 'optimizer_step';
 export const newName = (input: string): string => `new:${input}`;
 
-/** The optimizer-state kinds a spec keeps per tensor. */
-export function stateKinds(spec: ResidentOptimizerSpec): StateSlot['kind'][] {
-  if (spec.kind === 'adamw') return ['exp_avg', 'exp_avg_sq'];
-  return spec.momentum !== 0 ? ['momentum_buffer'] : [];
-}
-
 export function buildResidentGraph(
   config: BertConfig,
   backbone: ReadonlyMap<string, Tensor>,
