@@ -1,8 +1,9 @@
 /**
  * A training run, in phases: openRun (new options, or a resumed run's saved state), prepareRun
  * (model, data, heads, parameters: trainer-setup.ts), reportSetup (what the data and freeze
- * policy mean), createRunner (full graph, or the heads-only fast path for a frozen backbone),
- * then either evaluateOnly (nothing trains) or the optimisation loop (trainer-loop.ts: epochs
+ * policy mean), createStepEngine (trainer-engine.ts: the heads-only fast path for a frozen
+ * backbone; the full graph with the optimizer on the host on the CPU, or inside the graph with
+ * weights and moments kept on the GPU), then either evaluateOnly (nothing trains) or the optimisation loop (trainer-loop.ts: epochs
  * or max steps of seeded, length-bucketed batches, AdamW/SGD with warmup and decay, clipping,
  * accumulation and layer-wise LR; evaluation each epoch and every N steps, early stopping,
  * best and last checkpoints with the training state, exact resume, cancellation that finishes
