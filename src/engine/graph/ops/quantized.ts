@@ -12,10 +12,11 @@ import { cast } from './shape-ops.js';
 import { add, mul } from './elementwise.js';
 
 /**
- * How the integer product is spelled in ONNX. All three compute the same numbers; which is
- * fastest is measured by `npm run bench:precision` ("int8 spellings"): on the 2-core dev
- * machine `matmul-integer-to-float` ran 2.56× fp32's speed, `dynamic-quantize-matmul` 2.24×,
- * `matmul-integer` 2.34× (MiniLM shape, batch 32 × 128), so it is the default.
+ * How the integer product is spelled in ONNX. All three compute the same numbers; their speed
+ * is measured by `npm run bench:precision` ("int8 spellings"): on the loaded 2-core dev
+ * machine they came within noise of each other (2.24–2.56× fp32 in one run, 3.47–3.65× in
+ * another; MiniLM shape, batch 32 × 128). `matmul-integer-to-float` is the default because it
+ * quantizes an activation once for all the projections that read it (Q, K and V).
  *  - `matmul-integer-to-float`: DynamicQuantizeLinear → com.microsoft MatMulIntegerToFloat;
  *    projections of the same activation (Q, K, V) share one quantization of it.
  *  - `dynamic-quantize-matmul`: com.microsoft DynamicQuantizeMatMul, one node (quantize x,
