@@ -16,7 +16,8 @@ import { buildInferenceGraph } from './model/inference-graph.js';
 import { choosePrecision, deviceForPrecision, type PrecisionChoice, type PrecisionSetting } from './model/precision.js';
 import type { TaskSpec } from './model/heads.js';
 import type { Pooling } from './model/pooling.js';
-import { chooseDevice, type Device, type DeviceSetting } from './runtime/device.js';
+import type { Device, DeviceSetting } from './runtime/device.js';
+import { type InferenceDevice, inferenceDevice } from './runtime/inference-device.js';
 import { createSession, encoderFeeds, type Session } from './runtime/session.js';
 import { SentenceTokenizer } from './tokenizer.js';
 
@@ -46,6 +47,8 @@ export interface SentenceResult {
   readonly embedding: Float32Array;
   readonly tasks: Record<string, TaskResult>;
   readonly truncated: boolean;
+  /** Share of the text's words unknown to the vocabulary (see SentenceTokenizer.encode). */
+  readonly unknownShare: number;
 }
 
 export { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH };
@@ -61,6 +64,8 @@ export class SentenceModel {
     readonly maxLength: number,
     readonly batchSize: number,
     readonly tasks: readonly TaskSpec[],
+    /** How the device was chosen: adapter kind, and for auto the measured reason. */
+    readonly deviceChoice: InferenceDevice,
     /** The precision it runs at, and why not the one asked for when it differs. */
     readonly precision: PrecisionChoice,
   ) {}
@@ -75,10 +80,6 @@ export class SentenceModel {
   }
 
   static async fromLoaded(model: LoadedModel, options: InferenceOptions = {}): Promise<SentenceModel> {
-    const choice = await chooseDevice(deviceForPrecision(options.precision, options.device ?? 'auto'));
-    for (const f of choice.fallbacks) options.log?.(`device fallback: ${f}`);
-    const precision = await choosePrecision(options.precision ?? 'fp32', choice.device);
-    if (precision.fallback) options.log?.(`precision fallback: ${precision.fallback}`);
     const pooling = options.pooling ?? model.heads?.tasksFile.pooling ?? 'mean';
     const tasks = model.heads?.tasksFile.tasks ?? [];
     const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, model.config.maxPositions);
@@ -86,10 +87,17 @@ export class SentenceModel {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new SentenceLensError('BAD_ARGUMENT', `batch size must be a positive integer, got ${batchSize}`);
     const normalize = options.normalize ?? false;
-    const graph = buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks, precision: precision.precision });
-    const session = await createSession(graph.toBytes(), choice.device);
+    const fp32 = buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks }).toBytes();
+    // The device is measured (auto) on the fp32 graph; the precision then follows the device.
+    const choice = await inferenceDevice(deviceForPrecision(options.precision, options.device ?? 'auto'), fp32, model.config, options.log);
+    for (const f of choice.fallbacks) options.log?.(`device fallback: ${f}`);
+    const precision = await choosePrecision(options.precision ?? 'fp32', choice.device);
+    if (precision.fallback) options.log?.(`precision fallback: ${precision.fallback}`);
+    const bytes = precision.precision === 'fp32' ? fp32
+      : buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks, precision: precision.precision }).toBytes();
+    const session = await createSession(bytes, choice.device);
     options.log?.(`model ${model.dir} on ${choice.device} (${precision.precision}): ${model.config.numLayers} layers × ${model.config.hiddenSize}, ${tasks.length} task head(s), ${pooling} pooling`);
-    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks, precision);
+    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks, choice, precision);
   }
 
   get dim(): number {
@@ -102,7 +110,7 @@ export class SentenceModel {
 
   /** Embeds and classifies `texts`, in their order. */
   async run(texts: readonly string[], options: RunOptions = {}): Promise<SentenceResult[]> {
-    const { ids, truncated } = this.model.tokenizer.encode(texts, this.maxLength);
+    const { ids, truncated, unknownShare } = this.model.tokenizer.encode(texts, this.maxLength);
     const results = new Array<SentenceResult>(texts.length);
     const buckets = lengthBuckets(ids.map((r) => r.length), this.batchSize);
     let done = 0;
@@ -125,7 +133,7 @@ export class SentenceModel {
           });
           tasks[t.name] = { label: t.labels[best]!, probs: byLabel };
         });
-        results[original] = { embedding: emb.slice(row * this.dim, (row + 1) * this.dim), tasks, truncated: truncated[original]! };
+        results[original] = { embedding: emb.slice(row * this.dim, (row + 1) * this.dim), tasks, truncated: truncated[original]!, unknownShare: unknownShare[original]! };
       });
       done += bucket.indices.length;
       options.onProgress?.(done, texts.length);
