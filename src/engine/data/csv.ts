@@ -87,7 +87,6 @@ export async function readTrainingCsv(path: string, options: ReadTrainingCsvOpti
   const headerRecord = records[0]!;
   const header = headerRecord.fields.map((h) => h.trim());
   checkHeader(path, headerRecord.line, header);
-  const mapping = mapColumns(path, header, options);
   const data = records.slice(1).filter((r) => !isBlankLine(r));
   if (data.length === 0) {
     throw new SentenceLensError(
@@ -95,15 +94,18 @@ export async function readTrainingCsv(path: string, options: ReadTrainingCsvOpti
       `${path}:${headerRecord.line}: the file has a header (${header.join(', ')}) but no data rows; expected one row per sentence below the header`,
     );
   }
+  const mapping = mapColumns(path, header, options, data.map((r) => r.fields));
 
   const warnings: CsvIssue[] = [];
   const skipped: CsvIssue[] = [];
   for (const { column, index } of unusedColumns(header, mapping)) {
+    const excluded = mapping.excluded.find((e) => e.index === index);
     warnings.push({
       line: headerRecord.line,
       column: index + 1,
-      message:
-        column === ''
+      message: excluded
+        ? `${path}:${headerRecord.line}:${index + 1}: column '${column}' is not used as a task: it has ${excluded.reason}; map it with tasks to train on it anyway`
+        : column === ''
           ? `${path}:${headerRecord.line}:${index + 1}: column ${index + 1} has no header name and is not used; name it and map it with tasks to train on it`
           : `${path}:${headerRecord.line}:${index + 1}: column '${column}' is not used; it is neither the text nor a task column`,
     });
