@@ -154,6 +154,8 @@ export interface CheckOptionsParams {
 export interface CheckOptionsResult {
   /** Option name → the engine's message; empty when every option is acceptable. */
   readonly errors: Readonly<Record<string, string>>;
+  /** The options with the engine's defaults filled in, when they are acceptable. */
+  readonly resolved?: Readonly<Record<string, unknown>>;
 }
 
 export interface ExportParams {

@@ -9,6 +9,7 @@ import { registerCommands } from './commands/index.js';
 import { ModelHost } from './model-host.js';
 import { MODEL_KEYS, SECTION } from './settings.js';
 import { StatusBar } from './status-bar.js';
+import { registerTraining } from './training/commands.js';
 
 let host: ModelHost | undefined;
 
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
     auto,
     h.onDidChangeState((s) => status.update(s)),
     ...registerCommands(ctx),
+    ...registerTraining(context, ctx),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       if (MODEL_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) void h.settingsChanged().catch((err) => h.showError(err));

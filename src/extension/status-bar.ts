@@ -6,6 +6,9 @@ export const SHOW_ACTIONS = 'sentenceLens.showActions';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('sentenceLens.status', vscode.StatusBarAlignment.Right, 100);
+  private last: HostState = { state: 'stopped' };
+  /** A training run's progress ('training 42%'), shown whenever no other activity is. */
+  private training: string | undefined;
 
   constructor() {
     this.item.name = 'Sentence Lens';
@@ -14,7 +17,13 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  update(s: HostState, activity?: string): void {
+  setTraining(text: string | undefined): void {
+    this.training = text;
+    this.update(this.last);
+  }
+
+  update(s: HostState, activity: string | undefined = this.training): void {
+    this.last = s;
     const model = s.model ? shortModel(s.choice?.label ?? s.model.model) : s.choice?.label ?? 'no model';
     const device = s.model?.device;
     const where = device ? `${model} · ${device}` : model;

@@ -66,9 +66,10 @@ const PLACEHOLDER = { csv: 'train.csv', model: 'model', out: 'run' };
  */
 export function checkOptions(options: Readonly<Record<string, unknown>>): CheckOptionsResult {
   const errors: Record<string, string> = {};
+  let resolved: Record<string, unknown> | undefined;
   const check = (o: Record<string, unknown>): string | undefined => {
     try {
-      resolveTrainOptions({ ...PLACEHOLDER, ...o } as TrainOptions);
+      resolved = { ...resolveTrainOptions({ ...PLACEHOLDER, ...o } as TrainOptions) };
       return undefined;
     } catch (e) {
       if (e instanceof SentenceLensError) return e.message;
@@ -80,9 +81,9 @@ export function checkOptions(options: Readonly<Record<string, unknown>>): CheckO
     const message = check({ [key]: value });
     if (message) errors[key] = message;
   }
-  if (Object.keys(errors).length === 0) {
-    const message = check({ ...options });
-    if (message) errors._ = message;
-  }
-  return { errors };
+  if (Object.keys(errors).length > 0) return { errors };
+  const message = check({ ...options });
+  if (message) return { errors: { _: message } };
+  for (const k of Object.keys(PLACEHOLDER)) delete resolved![k];
+  return { errors, resolved };
 }

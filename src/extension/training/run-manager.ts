@@ -60,13 +60,20 @@ interface Tracked {
 export class RunManager {
   private readonly tracked = new Map<string, Tracked>();
   private readonly changeListeners = new Set<() => void>();
+  private readonly progressListeners = new Set<() => void>();
 
   constructor(private readonly opts: RunManagerOptions) {}
 
-  /** Called when a run starts, ends or makes progress (for the runs list and the status bar). */
+  /** Called when a run starts or ends, or one is deleted (for the runs list). */
   onDidChange(listener: () => void): { dispose(): void } {
     this.changeListeners.add(listener);
     return { dispose: () => this.changeListeners.delete(listener) };
+  }
+
+  /** Called when a followed run makes progress, starts or ends (for the status bar). */
+  onDidProgress(listener: () => void): { dispose(): void } {
+    this.progressListeners.add(listener);
+    return { dispose: () => this.progressListeners.delete(listener) };
   }
 
   /** Runs in progress that this window follows, with their latest progress. */
@@ -163,6 +170,7 @@ export class RunManager {
   dispose(): void {
     for (const dir of [...this.tracked.keys()]) this.untrack(dir);
     this.changeListeners.clear();
+    this.progressListeners.clear();
   }
 
   private async launch(dir: string, params: Parameters<TrainerProcess['startRun']>[0]): Promise<void> {
@@ -239,35 +247,39 @@ export class RunManager {
 
   private deliver(t: Tracked, entries: readonly RunLogEntry[]): void {
     let progressed = false;
-    for (const e of entries) progressed = this.noteProgress(t, e) || progressed;
+    let lifecycle = false;
+    for (const e of entries) {
+      const what = this.noteProgress(t, e);
+      progressed ||= what !== undefined;
+      lifecycle ||= what === 'lifecycle';
+    }
     for (const w of t.watchers) {
       const fresh = entries.filter((e) => e.seq > w.seen);
       if (fresh.length === 0) continue;
       w.seen = fresh.at(-1)!.seq;
       w.listener(fresh, false);
     }
-    if (progressed) this.changed();
+    if (progressed) for (const l of this.progressListeners) l();
+    if (lifecycle) this.changed();
   }
 
-  private noteProgress(t: Tracked, e: RunLogEntry): boolean {
+  /** Keeps the run's latest progress; says whether the entry was progress or a start or end. */
+  private noteProgress(t: Tracked, e: RunLogEntry): 'progress' | 'lifecycle' | undefined {
     const ev = e.event;
     if (ev.type === 'progress') {
       t.progress = { dir: t.dir, step: ev.step, totalSteps: ev.totalSteps, phase: ev.phase };
-      return true;
+      return 'progress';
     }
-    if (ev.type === 'ended' || ev.type === 'failed') {
-      t.ended = true;
-      return true;
+    if (ev.type === 'ended' || ev.type === 'failed' || ev.type === 'started') {
+      t.ended = ev.type !== 'started';
+      return 'lifecycle';
     }
-    if (ev.type === 'started') {
-      t.ended = false;
-      return true;
-    }
-    return false;
+    return undefined;
   }
 
   private changed(): void {
     for (const l of this.changeListeners) l();
+    for (const l of this.progressListeners) l();
   }
 }
 
