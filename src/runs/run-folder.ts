@@ -51,7 +51,15 @@ export interface RunMeta {
 export type RunEvent =
   | TrainEvent
   | { readonly type: 'started'; readonly resumed: boolean; readonly pid: number }
-  | { readonly type: 'ended'; readonly status: RunStatus; readonly message?: string; readonly step: number; readonly totalSteps: number }
+  | {
+      readonly type: 'ended';
+      readonly status: RunStatus;
+      readonly message?: string;
+      readonly step: number;
+      readonly totalSteps: number;
+      /** The engine's own time for the run (train() start to end), as the CLI reports it. */
+      readonly elapsedSeconds: number;
+    }
   | { readonly type: 'failed'; readonly message: string; readonly location?: { file: string; line: number; column?: number } };
 
 export interface RunLogEntry {

@@ -104,7 +104,7 @@ export class RunProcess {
   }
 
   private finish(r: TrainResult): void {
-    this.append({ type: 'ended', status: r.status, ...(r.message ? { message: r.message } : {}), step: r.step, totalSteps: r.totalSteps });
+    this.append({ type: 'ended', status: r.status, ...(r.message ? { message: r.message } : {}), step: r.step, totalSteps: r.totalSteps, elapsedSeconds: r.elapsedSeconds });
     this.update({ status: r.status, pid: null, step: r.step, totalSteps: r.totalSteps, ...(r.message ? { message: r.message } : {}) });
   }
 
