@@ -51,8 +51,32 @@ async function chartPoints(wv: FrameLocator): Promise<Record<string, number>> {
   return Object.fromEntries(pairs);
 }
 
+/**
+ * A palette command, tried again if its row does not show: right after the workbench loads, a
+ * loaded machine may list the extension's contributed commands only a little later.
+ */
+async function command(cs: CodeServer, title: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cs.runCommand(title, 20_000);
+      return;
+    } catch (e) {
+      if (attempt >= 4) throw e;
+      await cs.page.keyboard.press('Escape');
+    }
+  }
+}
+
+/** Closes the training panel with its tab's close button. */
+async function closePanel(cs: CodeServer): Promise<void> {
+  const tab = cs.page.locator('.tabs-container .tab', { hasText: 'Sentence Lens: Training' }).first();
+  await tab.hover();
+  await tab.locator('.tab-actions .action-label').first().click();
+  await tab.waitFor({ state: 'detached', timeout: 30_000 });
+}
+
 async function openPanel(cs: CodeServer): Promise<FrameLocator> {
-  await cs.runCommand('Sentence Lens: Open Training Panel');
+  await command(cs, 'Sentence Lens: Open Training Panel');
   const wv = cs.webview();
   await wv.locator('#data').waitFor({ timeout: 60_000 });
   return wv;
@@ -61,6 +85,16 @@ async function openPanel(cs: CodeServer): Promise<FrameLocator> {
 /** The log of the extension (its LogOutputChannel file). */
 function extensionLog(cs: CodeServer): string {
   return cs.extensionHostLog().split('\n').filter((l) => l.includes('training panel') || l.includes('trainer')).join('\n');
+}
+
+/** Runs a step; on failure saves a screenshot named after it before failing. */
+async function step(cs: CodeServer, name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    await cs.screenshot(`training-panel-FAILED-${name}`).catch(() => undefined);
+    throw e;
+  }
 }
 
 test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, async (t) => {
@@ -83,8 +117,9 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     rmSync(temp, { recursive: true, force: true });
   });
   cs = await startCodeServer({ workspace, vsix: vsixPath(), settings: { 'sentenceLens.model': model, 'sentenceLens.device': 'cpu' } });
+  await cs.openFile('notes.txt');
 
-  await t.test('mood with a frozen backbone: train to 100%, use it, classify with it', async () => {
+  await t.test('mood with a frozen backbone: train to 100%, use it, classify with it', () => step(cs!, 'mood-with-a-frozen-backbone-train-to-use', async () => {
     const wv = await openPanel(cs!);
     await choose(wv, 'vscode-single-select#csv', 'mood.csv');
     // The guess: text column and the mood task; the free-text notes column left out, and said so.
@@ -121,9 +156,9 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     const deco = await cs!.waitForDecoration(/^(calm|angry) \d+%$/, 120_000);
     assert.equal(deco.line, 2);
     assert.doesNotMatch(extensionLog(cs!), /Content-Security-Policy violation|page error|ignored message/);
-  });
+  }));
 
-  await t.test('Stop mid-run, close and reopen the panel, reload the window, Resume to the end', async () => {
+  await t.test('Stop mid-run, close and reopen the panel, reload the window, Resume to the end', () => step(cs!, 'stop-mid-run-close-and-reopen-the-panel-', async () => {
     let wv = await openPanel(cs!);
     await choose(wv, 'vscode-single-select#csv', 'mood.csv');
     await wv.locator('.task[data-task="mood"]').waitFor({ timeout: 60_000 });
@@ -135,7 +170,7 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     await waitForAttribute(wv, '#progress', 'data-percent', (p) => Number(p) >= 1, 'training progress');
     const runId = (await wv.locator('#run-id').innerText()).trim();
     // Closed, the panel lets the run go on; the status bar shows it.
-    await cs!.runCommand('View: Close Editor');
+    await closePanel(cs!);
     await cs!.page.locator('#status\\.sentenceLens\\.status', { hasText: /training \d+%/ }).or(cs!.page.locator('.statusbar-item', { hasText: /training \d+%/ })).first().waitFor({ timeout: 60_000 });
     wv = await openPanel(cs!);
     await waitForAttribute(wv, '#progress', 'data-percent', (p) => Number(p) >= 1, 'the re-attached run');
@@ -147,7 +182,7 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     assert.ok(stoppedAt < 100, `stopped at ${stoppedAt}%`);
     assert.ok(existsSync(join(workspace, '.sentence-lens', 'runs', runId, 'last', 'training_state.json')), 'Stop saved last');
     // A window reload: the serializer revives the panel on the same run, history and all.
-    await cs!.runCommand('Developer: Reload Window');
+    await command(cs!, 'Developer: Reload Window');
     await cs!.waitForWorkbench();
     wv = cs!.webview();
     await wv.locator('#run-id', { hasText: runId }).waitFor({ timeout: 120_000 });
@@ -156,10 +191,10 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     await waitForAttribute(wv, '#progress', 'data-state', (s) => s === 'completed', 'the resumed run to complete', 600_000);
     assert.equal(await wv.locator('#progress').getAttribute('data-percent'), '100');
     assert.equal(await wv.locator(`tr[data-run="${runId}"]`).getAttribute('data-status'), 'completed');
-    await cs!.runCommand('View: Close Editor');
-  });
+    await closePanel(cs!);
+  }));
 
-  await t.test('a malformed CSV from the Explorer menu shows its line-numbered error, which opens the file there', async () => {
+  await t.test('a malformed CSV from the Explorer menu shows its line-numbered error, which opens the file there', () => step(cs!, 'a-malformed-csv-from-the-explorer-menu-s', async () => {
     const row = cs!.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'bad.csv' }).first();
     await row.click({ button: 'right' });
     await cs!.clickMenuItem('Train Sentence Lens on This CSV');
@@ -171,11 +206,11 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     assert.equal(await wv.locator('#start').getAttribute('disabled'), '');
     await box.locator('a.location').click();
     await cs!.waitForCursor((p) => p.line === 3, 'line 3', 30_000);
-    await cs!.runCommand('View: Close All Editors');
-  });
+    await command(cs!, 'View: Close All Editors');
+  }));
 
-  await t.test('Train on CSV… from the palette: CSV, freeze policy, progress notification, Use for Annotations', async () => {
-    await cs!.runCommand('Sentence Lens: Train on CSV…');
+  await t.test('Train on CSV… from the palette: CSV, freeze policy, progress notification, Use for Annotations', () => step(cs!, 'train-on-csv-from-the-palette-csv-freeze', async () => {
+    await command(cs!, 'Sentence Lens: Train on CSV…');
     const pick = cs!.page.locator('.quick-input-widget');
     await pick.locator('.monaco-list-row', { hasText: 'mood.csv' }).first().click();
     await pick.locator('.monaco-list-row', { hasText: 'Freeze the backbone (heads only)' }).first().click();
@@ -186,11 +221,11 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     await cs!.setCursor(1, 3);
     await cs!.runCommand('Sentence Lens: Classify Sentence');
     await cs!.waitForDecoration(/^(calm|angry) \d+%$/, 120_000);
-  });
+  }));
 
-  await t.test('dark theme screenshot', async () => {
-    await cs!.runCommand('View: Close All Editors');
-    await cs!.runCommand('Preferences: Color Theme');
+  await t.test('dark theme screenshot', () => step(cs!, 'dark-theme-screenshot', async () => {
+    await command(cs!, 'View: Close All Editors');
+    await command(cs!, 'Preferences: Color Theme');
     await cs!.page.locator('.quick-input-widget .quick-input-box input').fill('Dark Modern');
     await cs!.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Dark Modern' }).first().click();
     await cs!.page.locator('body.vs-dark, .monaco-workbench.vs-dark').first().waitFor({ timeout: 30_000 });
@@ -198,7 +233,7 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     await wv.locator('#model-picture[data-trainable]').waitFor({ timeout: 60_000 });
     await wv.locator('#freeze').scrollIntoViewIfNeeded();
     await cs!.screenshot('training-panel-dark-freeze');
-  });
+  }));
 
   const runs = readdirSync(join(workspace, '.sentence-lens', 'runs'));
   assert.equal(runs.length, 3, `three runs saved: ${runs.join(', ')}`);

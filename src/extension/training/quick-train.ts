@@ -86,6 +86,14 @@ function follow(service: TrainingService, dir: string, title: string): Thenable<
     new Promise<End>((resolve) => {
       let shown = 0;
       let sub: { dispose(): void } | undefined;
+      // A trainer that dies without logging an end (killed, crashed) ends the notification too.
+      const lifecycle = service.runs.onDidChange(async () => {
+        const row = (await service.rows()).find((r) => r.dir === dir);
+        if (row && row.status !== 'running') {
+          lifecycle.dispose();
+          resolve(row.status === 'interrupted' ? { type: 'failed', message: 'the trainer process ended without finishing the run; see "Sentence Lens: Show Log"' } : undefined);
+        }
+      });
       token.onCancellationRequested(() => {
         progress.report({ message: 'stopping after this step…' });
         void service.runs.stop(dir);
@@ -99,6 +107,7 @@ function follow(service: TrainingService, dir: string, title: string): Thenable<
               shown = pct;
             } else if (event.type === 'ended' || event.type === 'failed') {
               sub?.dispose();
+              lifecycle.dispose();
               resolve(event);
             }
           }

@@ -96,10 +96,14 @@ export class TrainingPanel extends WebviewPanelHost<PanelToHost, Out, PanelState
     this.runWatch = undefined;
     this.watchedRun = undefined;
     const questions = this.service.questions();
+    let trouble: string | undefined;
     const [files, cached, defaults, runs] = await Promise.all([
       this.csvFiles(),
       questions.cachedModels().catch(() => [] as readonly string[]),
-      questions.checkOptions({}),
+      questions.checkOptions({}).catch((e: unknown) => {
+        trouble = `the trainer process does not answer (${e instanceof Error ? e.message : String(e)}); see Sentence Lens: Show Log`;
+        return { errors: {}, resolved: undefined };
+      }),
       this.service.summaries(),
     ]);
     for (const r of runs) for (const k of r.checkpoints) this.approved.add(join(r.dir, k));
@@ -116,6 +120,7 @@ export class TrainingPanel extends WebviewPanelHost<PanelToHost, Out, PanelState
       defaults: defaults.resolved ?? {},
     });
     this.ready = true;
+    if (trouble) this.error(trouble);
     if (this.pendingCsv) {
       this.post({ type: 'selectCsv', purpose: 'train', path: this.pendingCsv });
       this.pendingCsv = undefined;

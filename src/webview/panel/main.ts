@@ -85,7 +85,7 @@ const actions: Actions = {
     else set({ ...model, raw: { ...raw, [key]: text } });
   },
   chooseCsv(path) {
-    if (!model.form) return;
+    if (!model.form || model.form.csv === path) return;
     set({ ...model, inspection: undefined, picture: undefined, form: withCsv(model.form, path) });
   },
   dismissError: () => set({ ...model, error: undefined }),

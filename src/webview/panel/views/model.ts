@@ -70,7 +70,7 @@ export function freezeSection(m: PanelModel, a: Actions): TemplateResult {
   const layers = m.picture?.numLayers;
   const body = html`<div class="freeze-layout">
     <div class="freeze-options">
-      <vscode-radio-group variant="vertical" id="freeze">
+      <vscode-radio-group variant="vertical" id="freeze-policy">
         ${FREEZE_OPTIONS.map((o) => html`<vscode-radio name="freeze" value=${o.kind} ?checked=${form.freeze.kind === o.kind}
           @change=${(e: Event) => (e.target as HTMLInputElement).checked && a.update((f) => ({ ...f, freeze: { ...f.freeze, kind: o.kind } }))}>
           <span class="freeze-label">${o.label}</span></vscode-radio>

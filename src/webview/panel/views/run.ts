@@ -8,6 +8,17 @@ import type { PanelModel } from '../model.js';
 import { pointCount, type RunView, type TaskReport } from '../run-view.js';
 import { type Actions, percent, problem, section } from './common.js';
 
+/**
+ * Whether the shown run is still going: its log says so and the runs list (which knows when a
+ * trainer died without logging an end) does not say otherwise.
+ */
+export function isRunning(m: PanelModel): boolean {
+  const run = m.run;
+  if (!run?.running) return false;
+  const summary = m.runs.find((r) => r.id === run.runId);
+  return !summary || summary.status === 'running';
+}
+
 /** Why Start is not possible now, or undefined when it is. */
 export function cannotStart(m: PanelModel): string | undefined {
   const form = m.form;
@@ -19,7 +30,7 @@ export function cannotStart(m: PanelModel): string | undefined {
   if (form.tasks.length === 0) return 'map at least one task column';
   if (Object.keys(m.raw).length > 0 || Object.keys(m.optionErrors).length > 0) return 'fix the options marked in red';
   if (m.picture === null && m.pictureError) return 'the model cannot be read';
-  if (m.run?.running) return 'a run is in progress';
+  if (isRunning(m)) return 'a run is in progress';
   if (m.starting) return 'starting';
   return undefined;
 }
@@ -28,21 +39,23 @@ export function runSection(m: PanelModel, a: Actions): TemplateResult {
   const run = m.run;
   const why = cannotStart(m);
   const summary = run ? m.runs.find((r) => r.id === run.runId) : undefined;
-  const resumable = run && !run.running && summary?.checkpoints.includes('last') && (run.ended?.status === 'cancelled' || summary.status === 'interrupted');
+  const running = isRunning(m);
+  const resumable = run && !running && summary?.checkpoints.includes('last') && (summary.status === 'cancelled' || summary.status === 'interrupted');
   const buttons = html`<div class="row run-buttons">
     <vscode-button id="start" ?disabled=${why !== undefined} title=${why ?? 'Start a new run with these options'} @click=${() => a.post({ type: 'start', options: m.form! })}><span class="codicon codicon-play"></span> Start</vscode-button>
-    ${run?.running ? html`<vscode-button id="stop" secondary title="End the run after this step, saving 'last'" @click=${() => a.post({ type: 'stop', runId: run.runId })}><span class="codicon codicon-debug-stop"></span> Stop</vscode-button>` : nothing}
+    ${run && running ? html`<vscode-button id="stop" secondary title="End the run after this step, saving 'last'" @click=${() => a.post({ type: 'stop', runId: run.runId })}><span class="codicon codicon-debug-stop"></span> Stop</vscode-button>` : nothing}
     ${resumable ? html`<vscode-button id="resume" secondary title="Continue from 'last'" @click=${() => a.post({ type: 'resume', runId: run.runId })}><span class="codicon codicon-debug-continue"></span> Resume</vscode-button>` : nothing}
     ${why && why !== 'a run is in progress' ? html`<span class="muted" id="start-why">${why}</span>` : nothing}
   </div>`;
-  const body = html`${buttons}${m.error ? html`<div @click=${() => a.dismissError()}>${problem(m.error, a)}</div>` : nothing}${run ? runBody(m, run, a) : html`<div class="muted">No run shown. Start one, or pick one under Runs.</div>`}`;
+  const body = html`${buttons}${m.error ? html`<div @click=${() => a.dismissError()}>${problem(m.error, a)}</div>` : nothing}${run ? runBody(m, run, running, a) : html`<div class="muted">No run shown. Start one, or pick one under Runs.</div>`}`;
   return section('run', 'pulse', 'Run', body, run ? html`<span id="run-id">${run.runId}</span>` : nothing);
 }
 
-function runBody(_m: PanelModel, run: RunView, a: Actions): TemplateResult {
+function runBody(m: PanelModel, run: RunView, running: boolean, a: Actions): TemplateResult {
   const p = run.progress;
   const pct = p ? percentDone(p) : 0;
-  const state = run.failure ? 'failed' : run.running ? 'running' : run.ended?.status ?? 'starting';
+  const lost = run.running && !running ? m.runs.find((r) => r.id === run.runId)?.status : undefined;
+  const state = run.failure ? 'failed' : running ? 'running' : (run.ended?.status ?? lost ?? 'starting');
   return html`
     <div class="progress" id="progress" data-state=${state} data-percent=${pct}>
       <progress max="100" .value=${pct} aria-label="run progress"></progress>
@@ -50,6 +63,7 @@ function runBody(_m: PanelModel, run: RunView, a: Actions): TemplateResult {
       <span class="muted" id="progress-line">${p ? progressLine(p) : 'starting…'}${run.ended ? ` · ${run.ended.status}` : ''}</span>
     </div>
     ${run.failure ? problem(run.failure, a) : nothing}
+    ${lost === 'interrupted' ? problem({ message: "the run's trainer process ended without finishing the run (see Sentence Lens: Show Log); Resume continues from its last checkpoint" }, a, 'warning') : nothing}
     ${run.ended?.message ? html`<div class="muted">${run.ended.message}</div>` : nothing}
     ${charts(run)}
     ${run.lastEval ? metrics(run) : nothing}
