@@ -15,6 +15,7 @@ import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainEvent } from '../engine/train/events.js';
 import type { TrainOptions } from '../engine/train/trainer-options.js';
+import type { LossPoint } from '../trainer/loss-points.js';
 
 export const RUN_FILE = 'run.json';
 export const EVENTS_FILE = 'events.jsonl';
@@ -47,9 +48,10 @@ export interface RunMeta {
   readonly message?: string;
 }
 
-/** What the trainer adds to the engine's events: when it started, ended or failed. */
+/** What the trainer adds to the engine's events: when it started, ended or failed, and chart points. */
 export type RunEvent =
   | TrainEvent
+  | LossPoint
   | { readonly type: 'started'; readonly resumed: boolean; readonly pid: number }
   | {
       readonly type: 'ended';

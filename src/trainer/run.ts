@@ -7,9 +7,10 @@
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { locateMessage } from '../engine/data/inspect.js';
-import type { TrainEvent } from '../engine/train/events.js';
+import { EventThrottle, type TrainEvent } from '../engine/train/events.js';
 import { train, type TrainResult } from '../engine/train/trainer.js';
 import type { StartRunParams } from '../protocol.js';
+import { LossPoints } from './loss-points.js';
 import {
   EVENTS_FILE,
   type RunEvent,
@@ -24,11 +25,15 @@ import {
 
 /** How often the stop file is looked for: well under any real step's time. */
 const STOP_POLL_MS = 200;
+/** Progress for display (percent, ETA) at most this often; chart points come from LossPoints. */
+const PROGRESS_INTERVAL_MS = 250;
 
 export class RunProcess {
   private readonly abort = new AbortController();
   private seq = 0;
   private meta!: RunMeta;
+  private readonly points = new LossPoints();
+  private readonly display = new EventThrottle((e) => this.logEvent(e), PROGRESS_INTERVAL_MS);
   /** Settles when the run has ended (whatever the outcome) and its end is logged. */
   done: Promise<void> = Promise.resolve();
 
@@ -62,8 +67,9 @@ export class RunProcess {
     }, STOP_POLL_MS);
     try {
       const input = this.params.options ? { ...this.params.options, out: runDir } : { resume: runDir, ...(this.params.device ? { device: this.params.device } : {}) };
-      const result = await train(input, { signal: this.abort.signal, onEvent: (e) => this.onEvent(e) });
-      this.finish(result);
+      // Every step's event: LossPoints and the display throttle decide what the log keeps.
+      const result = await train(input, { signal: this.abort.signal, onEvent: (e) => this.onEvent(e), progressIntervalMs: 0 });
+      await this.finish(result);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.log(`run failed: ${e instanceof Error ? (e.stack ?? message) : message}`);
@@ -95,6 +101,14 @@ export class RunProcess {
   }
 
   private onEvent(e: TrainEvent): void {
+    if (e.type === 'progress') {
+      const point = this.points.add(e);
+      if (point) this.append(point);
+    }
+    this.display.emit(e);
+  }
+
+  private logEvent(e: TrainEvent): void {
     this.append(e);
     if (e.type === 'evaluation' && e.improved) {
       const best = Object.fromEntries(Object.entries(e.report.tasks).map(([t, m]) => [t, { accuracy: m.accuracy, macroF1: m.macroF1 }]));
@@ -103,7 +117,10 @@ export class RunProcess {
     else if (e.type === 'progress' && e.totalSteps !== this.meta.totalSteps) this.update({ totalSteps: e.totalSteps, step: e.step });
   }
 
-  private finish(r: TrainResult): void {
+  private async finish(r: TrainResult): Promise<void> {
+    const point = this.points.flush();
+    if (point) this.append(point);
+    await this.display.flush();
     this.append({ type: 'ended', status: r.status, ...(r.message ? { message: r.message } : {}), step: r.step, totalSteps: r.totalSteps, elapsedSeconds: r.elapsedSeconds });
     this.update({ status: r.status, pid: null, step: r.step, totalSteps: r.totalSteps, ...(r.message ? { message: r.message } : {}) });
   }

@@ -169,6 +169,8 @@ export const PanelInit = z.object({
   restricted: z.boolean(),
   offlineAvailable: z.boolean(),
   settingsModel: z.string(),
+  /** sentenceLens.device: where the panel trains unless the form says otherwise. */
+  settingsDevice: z.enum(DEVICES),
   runs: z.array(RunSummary),
   runsFolder: z.string(),
   /** Whether the engine offers domain adaptation before training (issue 14). */

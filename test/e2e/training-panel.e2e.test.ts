@@ -67,6 +67,21 @@ async function command(cs: CodeServer, title: string): Promise<void> {
   }
 }
 
+/** Clicks Start once it is enabled; returns the new run's id once the panel shows that run. */
+async function startRun(wv: FrameLocator): Promise<string> {
+  const runId = wv.locator('#run-id');
+  const before = (await runId.count()) > 0 ? (await runId.innerText()).trim() : '';
+  await wv.locator('#start:not([disabled])').waitFor({ timeout: 60_000 });
+  await wv.locator('#start').click();
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const now = (await runId.count()) > 0 ? (await runId.innerText()).trim() : '';
+    if (now && now !== before) return now;
+    if (Date.now() > deadline) throw new Error('the started run did not show in the panel');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Closes the training panel with its tab's close button. */
 async function closePanel(cs: CodeServer): Promise<void> {
   const tab = cs.page.locator('.tabs-container .tab', { hasText: 'Sentence Lens: Training' }).first();
@@ -132,8 +147,7 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     assert.equal(await wv.locator('.block.layer.trains').count(), 0, 'no encoder layer trains with the backbone frozen');
     await wv.locator('#f-epochs input').fill('40');
     await wv.locator('#f-lr input').fill('0.01');
-    await wv.locator('#start:not([disabled])').waitFor({ timeout: 30_000 });
-    await wv.locator('#start').click();
+    const runId = await startRun(wv);
     await waitForAttribute(wv, '#progress', 'data-state', (s) => s === 'completed', 'the run to complete');
     assert.equal(await wv.locator('#progress').getAttribute('data-percent'), '100');
     const points = await chartPoints(wv);
@@ -147,7 +161,6 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     assert.equal(cells.reduce((a, b) => a + b, 0), 8, 'the confusion matrix counts the 8 validation rows');
     await wv.locator('#metrics').scrollIntoViewIfNeeded();
     await cs!.screenshot('training-panel-light-run');
-    const runId = (await wv.locator('#run-id').innerText()).trim();
     await wv.locator(`tr[data-run="${runId}"] vscode-button[data-action="use"]`).click();
     await wv.locator(`tr[data-run="${runId}"] .badge`, { hasText: 'in use' }).waitFor({ timeout: 120_000 });
     await cs!.openFile('notes.txt');
@@ -165,10 +178,8 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     await wv.locator('vscode-radio[value="none"]').click();
     await wv.locator('#f-maxSteps input').fill('400');
     await wv.locator('#f-batchSize input').fill('4');
-    await wv.locator('#start:not([disabled])').waitFor({ timeout: 30_000 });
-    await wv.locator('#start').click();
+    const runId = await startRun(wv);
     await waitForAttribute(wv, '#progress', 'data-percent', (p) => Number(p) >= 1, 'training progress');
-    const runId = (await wv.locator('#run-id').innerText()).trim();
     // Closed, the panel lets the run go on; the status bar shows it.
     await closePanel(cs!);
     await cs!.page.locator('#status\\.sentenceLens\\.status', { hasText: /training \d+%/ }).or(cs!.page.locator('.statusbar-item', { hasText: /training \d+%/ })).first().waitFor({ timeout: 60_000 });

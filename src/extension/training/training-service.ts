@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainOptions } from '../../engine/train/trainer-options.js';
+import type { DeviceSetting } from '../../protocol.js';
 import { type RunLogEntry } from '../../runs/run-folder.js';
 import type { RunSummary } from '../../webview/schema.js';
 import type { CommandContext } from '../commands/context.js';
@@ -79,6 +80,11 @@ export class TrainingService implements vscode.Disposable {
   baseModel(): string {
     if (!vscode.workspace.isTrusted) return this.settingsModel();
     return this.expand(vscode.workspace.getConfiguration(SECTION).get<string>('model') || OFFLINE_MODEL);
+  }
+
+  /** The device setting (user settings only in Restricted Mode, as for the model server). */
+  device(): DeviceSetting {
+    return this.ctx.host.settings().device;
   }
 
   private expand(value: string): string {

@@ -22,7 +22,7 @@ import type { Actions, NumberKey } from './views/common.js';
 import { dataSection } from './views/data.js';
 import { freezeSection, modelSection } from './views/model.js';
 import { hyperSection } from './views/hyper.js';
-import { runSection } from './views/run.js';
+import { cannotStart, runSection } from './views/run.js';
 import { runsSection } from './views/runs.js';
 
 const channel = createChannel<HostToPanel, PanelToHost>(HostToPanel);
@@ -73,7 +73,11 @@ function set(next: PanelModel): void {
 const actions: Actions = {
   update: (fn) => model.form && set({ ...model, form: fn(model.form) }),
   post: (m) => {
-    if (m.type === 'start') set({ ...model, starting: true, error: undefined });
+    if (m.type === 'start') {
+      // A disabled vscode-button still hears clicks: the page, not the attribute, decides.
+      if (cannotStart(model)) return;
+      set({ ...model, starting: true, error: undefined });
+    }
     channel.post(m);
   },
   setNumber(key: NumberKey, text: string, optional = false) {

@@ -27,17 +27,13 @@ export interface PanelModel {
 
 export const EMPTY: PanelModel = { runs: [], raw: {}, optionErrors: {}, starting: false };
 
-/** What the form starts from: in Restricted Mode only the model of the user settings. */
-export function initialModelSource(init: Omit<Init, 'type' | 'runs'>): PanelOptions['model'] {
-  if (init.restricted || !init.offlineAvailable) return { kind: 'settings' };
-  return { kind: 'offline' };
-}
 
 export function applyHostMessage(m: PanelModel, msg: HostToPanel, saved?: Partial<PanelOptions>): PanelModel {
   switch (msg.type) {
     case 'init': {
       const { type: _, runs, ...init } = msg;
-      const fresh = defaultForm(init.defaults, initialModelSource(init), init.csvFiles[0]?.path ?? '');
+      // The base model and device start as the settings name them (the offline model by default).
+      const fresh = { ...defaultForm(init.defaults, { kind: 'settings' }, init.csvFiles[0]?.path ?? ''), device: init.settingsDevice };
       let form = restoredForm(fresh, m.form ?? saved);
       if (init.restricted) form = { ...form, model: { kind: 'settings' } };
       return { ...m, init, runs, form, error: undefined };

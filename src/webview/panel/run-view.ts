@@ -80,17 +80,20 @@ function applyEvent(v: RunView, e: Record<string, unknown>): RunView {
         phase: str(e.phase) ?? 'training', epoch: num(e.epoch) ?? 0, epochs: num(e.epochs) ?? 0, step, totalSteps: num(e.totalSteps) ?? 0,
         done: num(e.done), total: num(e.total), examplesPerSecond: num(e.examplesPerSecond), etaSeconds: num(e.etaSeconds), elapsedSeconds: num(e.elapsedSeconds),
       };
-      let next: RunView = { ...v, running: true, progress };
+      return { ...v, running: true, progress };
+    }
+    case 'trainLoss': {
+      // Chart points: the trainer logs the mean loss of each stretch of steps (src/trainer/loss-points.ts).
+      const step = num(e.step) ?? 0;
       const loss = num(e.loss);
-      if (e.phase === 'training' && loss !== undefined) {
+      let next = v;
+      if (loss !== undefined) {
         let trainLoss = push(next.trainLoss, TOTAL, [step, loss]);
-        const losses = (e.losses ?? {}) as Record<string, unknown>;
-        for (const [task, l] of Object.entries(losses)) if (num(l) !== undefined) trainLoss = push(trainLoss, task, [step, l as number]);
+        for (const [task, l] of Object.entries((e.losses ?? {}) as Record<string, unknown>)) if (num(l) !== undefined) trainLoss = push(trainLoss, task, [step, l as number]);
         next = { ...next, trainLoss };
       }
       const lr = num(e.lr);
-      if (lr !== undefined) next = { ...next, lr: [...next.lr, [step, lr]] };
-      return next;
+      return lr === undefined ? next : { ...next, lr: [...next.lr, [step, lr]] };
     }
     case 'evaluation': {
       const report = (e.report ?? {}) as { loss?: unknown; examples?: unknown; tasks?: Record<string, TaskReport> };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { addTask, defaultForm, removeTask, setTask, toggleFrozenHead, withCsv, withGuess } from '../../../src/webview/panel/form.js';
 import { applyHostMessage, EMPTY } from '../../../src/webview/panel/model.js';
 import { applyEntries, emptyRunView, pointCount, TOTAL } from '../../../src/webview/panel/run-view.js';
-import { cannotStart } from '../../../src/webview/panel/views/run.js';
+import { cannotStart, isRunning } from '../../../src/webview/panel/views/run.js';
 import type { CsvInspection, HostToPanel, RunLogEntry } from '../../../src/webview/schema.js';
 
 const report = (acc: number) => ({
@@ -15,11 +15,13 @@ const log: RunLogEntry[] = [
   { seq: 0, t: 1, event: { type: 'started', resumed: false, pid: 7 } },
   { seq: 1, t: 2, event: { type: 'progress', phase: 'tokenizing', epoch: 0, epochs: 0, step: 0, totalSteps: 0, elapsedSeconds: 0 } },
   { seq: 2, t: 3, event: { type: 'progress', phase: 'training', epoch: 0, epochs: 2, step: 3, totalSteps: 10, loss: 0.9, losses: { mood: 0.9 }, lr: 0.01, examplesPerSecond: 50, etaSeconds: 4, elapsedSeconds: 1 } },
-  { seq: 3, t: 4, event: { type: 'evaluation', step: 5, epoch: 0, report: report(0.75), improved: true } },
-  { seq: 4, t: 5, event: { type: 'checkpoint', kind: 'best', dir: '/r/best', step: 5 } },
-  { seq: 5, t: 6, event: { type: 'progress', phase: 'training', epoch: 1, epochs: 2, step: 8, totalSteps: 10, loss: 0.4, losses: { mood: 0.4 }, lr: 0.005, elapsedSeconds: 2 } },
-  { seq: 6, t: 7, event: { type: 'message', level: 'info', message: 'cancelled after step 8 of 10' } },
-  { seq: 7, t: 8, event: { type: 'ended', status: 'cancelled', step: 8, totalSteps: 10, message: 'cancelled after step 8 of 10' } },
+  { seq: 3, t: 3, event: { type: 'trainLoss', step: 3, loss: 0.9, losses: { mood: 0.9 }, lr: 0.01 } },
+  { seq: 4, t: 4, event: { type: 'evaluation', step: 5, epoch: 0, report: report(0.75), improved: true } },
+  { seq: 5, t: 5, event: { type: 'checkpoint', kind: 'best', dir: '/r/best', step: 5 } },
+  { seq: 6, t: 6, event: { type: 'progress', phase: 'training', epoch: 1, epochs: 2, step: 8, totalSteps: 10, loss: 0.4, losses: { mood: 0.4 }, lr: 0.005, elapsedSeconds: 2 } },
+  { seq: 7, t: 6, event: { type: 'trainLoss', step: 8, loss: 0.4, losses: { mood: 0.4 }, lr: 0.005 } },
+  { seq: 8, t: 7, event: { type: 'message', level: 'info', message: 'cancelled after step 8 of 10' } },
+  { seq: 9, t: 8, event: { type: 'ended', status: 'cancelled', step: 8, totalSteps: 10, message: 'cancelled after step 8 of 10', elapsedSeconds: 2 } },
 ];
 
 test('a run log folds into progress, chart series, the last evaluation and how it ended', () => {
@@ -44,7 +46,7 @@ test('the same log gives the same view whether it arrives whole (a reload) or in
 });
 
 test('a resumed run is running again and a failure carries its place in the file', () => {
-  const resumed = applyEntries(applyEntries(emptyRunView('r'), log), [{ seq: 8, t: 9, event: { type: 'started', resumed: true, pid: 8 } }]);
+  const resumed = applyEntries(applyEntries(emptyRunView('r'), log), [{ seq: 10, t: 9, event: { type: 'started', resumed: true, pid: 8 } }]);
   assert.equal(resumed.running, true);
   assert.equal(resumed.ended, undefined);
   const failed = applyEntries(emptyRunView('f'), [{ seq: 0, t: 1, event: { type: 'failed', message: '/w/a.csv:3:2: bad', location: { file: '/w/a.csv', line: 3, column: 2 } } }]);
@@ -79,13 +81,14 @@ test('the form starts from the engine defaults, takes the guess for its CSV only
 
 const init: HostToPanel = {
   type: 'init', csvFiles: [{ path: '/w/mood.csv', label: 'mood.csv' }], cachedModels: [], restricted: false, offlineAvailable: true,
-  settingsModel: '/m', runs: [], runsFolder: '/w/.sentence-lens/runs', canAdapt: false, defaults: { epochs: 3 },
+  settingsModel: '/m', settingsDevice: 'cpu', runs: [], runsFolder: '/w/.sentence-lens/runs', canAdapt: false, defaults: { epochs: 3 },
 };
 
 test('the panel model: init fills the form, Restricted Mode pins the model to the settings, a saved form survives a reload', () => {
   const m = applyHostMessage(EMPTY, init);
   assert.equal(m.form?.csv, '/w/mood.csv');
-  assert.deepEqual(m.form?.model, { kind: 'offline' });
+  assert.deepEqual(m.form?.model, { kind: 'settings' }, 'the model the settings name, the offline one by default');
+  assert.equal(m.form?.device, 'cpu', 'the device setting');
   const restricted = applyHostMessage(EMPTY, { ...init, restricted: true }, { model: { kind: 'hub', id: 'org/evil' }, epochs: 7 });
   assert.deepEqual(restricted.form?.model, { kind: 'settings' });
   assert.equal(restricted.form?.epochs, 7);
@@ -102,5 +105,10 @@ test('Start waits for a readable CSV, a task, valid options and no run in progre
   assert.equal(cannotStart(bad), 'the CSV has a problem (above)');
   const running = applyHostMessage(m, { type: 'runEvents', runId: 'r', reset: true, entries: log.slice(0, 3) });
   assert.equal(cannotStart(running), 'a run is in progress');
+  // Its trainer died without logging an end: the runs list knows, and Start is possible again.
+  const summary = { id: 'r', dir: '/w/r', created: '', status: 'interrupted' as const, options: {}, step: 3, totalSteps: 10, best: {}, bestLoss: null, checkpoints: ['last' as const], active: false };
+  assert.equal(isRunning(applyHostMessage(running, { type: 'runs', runs: [summary] })), false);
+  assert.equal(cannotStart(applyHostMessage(running, { type: 'runs', runs: [summary] })), undefined);
+  assert.equal(isRunning(applyHostMessage(running, { type: 'runs', runs: [{ ...summary, status: 'running' }] })), true);
   assert.equal(cannotStart({ ...m, init: { ...m.init!, runsFolder: '' } }), 'open a folder: runs are saved in the workspace');
 });

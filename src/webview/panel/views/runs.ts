@@ -34,7 +34,7 @@ function row(r: RunSummary, columns: readonly string[], tasks: readonly string[]
   const act = (action: 'use' | 'export' | 'reveal' | 'delete') => () => a.post({ type: 'runAction', runId: r.id, action });
   const shown = m.run?.runId === r.id;
   const button = (id: string, icon: string, label: string, onClick: () => void, disabled = false) =>
-    html`<vscode-button secondary class="run-action" data-action=${id} title=${label} aria-label="${label} (${r.id})" ?disabled=${disabled} @click=${onClick}><span class="codicon codicon-${icon}"></span></vscode-button>`;
+    html`<vscode-button secondary class="run-action" data-action=${id} title=${label} aria-label="${label} (${r.id})" ?disabled=${disabled} @click=${() => disabled || onClick()}><span class="codicon codicon-${icon}"></span></vscode-button>`;
   const canUse = r.checkpoints.length > 0 && !m.init?.restricted;
   return html`<tr data-run=${r.id} data-status=${r.status} class=${shown ? 'shown' : ''}>
     <td><a href="#" class="link" @click=${(e: Event) => (e.preventDefault(), a.post({ type: 'showRun', runId: r.id }))}>${r.created.replace('T', ' ').slice(0, 19)}</a>${r.active ? html` <span class="badge" title="used for annotations in this workspace">in use</span>` : nothing}</td>
