@@ -193,7 +193,8 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     assert.ok(stoppedAt < 100, `stopped at ${stoppedAt}%`);
     assert.ok(existsSync(join(workspace, '.sentence-lens', 'runs', runId, 'last', 'training_state.json')), 'Stop saved last');
     // A window reload: the serializer revives the panel on the same run, history and all.
-    await command(cs!, 'Developer: Reload Window');
+    // (In code-server a browser reload is a window reload: a new workbench and extension host.)
+    await cs!.page.reload();
     await cs!.waitForWorkbench();
     wv = cs!.webview();
     await wv.locator('#run-id', { hasText: runId }).waitFor({ timeout: 120_000 });
@@ -242,6 +243,11 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     await cs!.page.locator('body.vs-dark, .monaco-workbench.vs-dark').first().waitFor({ timeout: 30_000 });
     const wv = await openPanel(cs!);
     await wv.locator('#model-picture[data-trainable]').waitFor({ timeout: 60_000 });
+    // Embeddings and layer 0 frozen, the rest training: the picture shows both shadings.
+    await wv.locator('vscode-radio[value="bottom"]').click();
+    await wv.locator('#f-bottom input').fill('1');
+    await waitForAttribute(wv, '[data-block="layer 0"]', 'data-trains', (v) => v === 'false', 'layer 0 frozen');
+    assert.equal(await wv.locator('[data-block="layer 1"]').getAttribute('data-trains'), 'true');
     await wv.locator('#freeze').scrollIntoViewIfNeeded();
     await cs!.screenshot('training-panel-dark-freeze');
   }));

@@ -42,7 +42,7 @@ export async function trainOnCsv(ctx: CommandContext, service: TrainingService, 
   const options = { csv, model };
   let run: { id: string; dir: string };
   try {
-    run = await service.start({ ...options, freeze }, runLabels({ ...options, freeze }, { csv: displayPath(csv, folders), model: displayPath(model, folders) }));
+    run = await service.start({ ...options, freeze }, runLabels({ ...options, freeze }, { csv: displayPath(csv, folders), model: service.modelLabel(model) }));
   } catch (e) {
     await ctx.host.showError(e);
     return;

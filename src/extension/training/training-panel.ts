@@ -257,7 +257,7 @@ export class TrainingPanel extends WebviewPanelHost<PanelToHost, Out, PanelState
     const options = toTrainOptions(o, { csv, val, model });
     const folders = this.service.folders;
     try {
-      const run = await this.service.start(options, runLabels(options, { csv: displayPath(csv, folders), model: displayPath(model, folders) }));
+      const run = await this.service.start(options, runLabels(options, { csv: displayPath(csv, folders), model: this.service.modelLabel(model) }));
       await this.postRuns();
       await this.showRun(run.id, run.dir);
     } catch (e) {

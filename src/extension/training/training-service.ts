@@ -4,7 +4,7 @@
  * and what is done with a finished run (use it for annotations, export, reveal, delete).
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainOptions } from '../../engine/train/trainer-options.js';
 import type { DeviceSetting } from '../../protocol.js';
@@ -80,6 +80,13 @@ export class TrainingService implements vscode.Disposable {
   baseModel(): string {
     if (!vscode.workspace.isTrusted) return this.settingsModel();
     return this.expand(vscode.workspace.getConfiguration(SECTION).get<string>('model') || OFFLINE_MODEL);
+  }
+
+  /** How a base model is named in the runs list: "offline model", a hub id, a workspace path or a folder name. */
+  modelLabel(model: string): string {
+    if (model === this.offlineModel()) return 'offline model';
+    if (isAbsolute(model)) return this.folders.some((f) => isInside(model, f)) ? displayPath(model, this.folders) : basename(model);
+    return model;
   }
 
   /** The device setting (user settings only in Restricted Mode, as for the model server). */

@@ -115,8 +115,10 @@ function drawCharts(): void {
   if (!run) return;
   const taskNames = [...new Set([...Object.keys(run.valLoss), ...Object.keys(run.trainLoss).filter((t) => t !== TOTAL)])];
   const color = (t: string) => (t === TOTAL ? taskNames.length : taskNames.indexOf(t));
+  // With one task the total is that task's loss: drawn once.
+  const train = Object.entries(run.trainLoss).filter(([t]) => t !== TOTAL || taskNames.length > 1);
   const loss: LineSeries[] = [
-    ...Object.entries(run.trainLoss).map(([t, points]) => ({ label: `${t} (train)`, points, color: color(t) })),
+    ...train.map(([t, points]) => ({ label: `${t} (train)`, points, color: color(t) })),
     ...Object.entries(run.valLoss).map(([t, points]) => ({ label: `${t} (validation)`, points, color: color(t), dashed: true })),
   ];
   charts.line('chart-loss', loss, { title: 'loss' });
