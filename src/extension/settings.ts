@@ -26,6 +26,8 @@ export interface Settings {
   readonly minConfidence: number;
   /** A checkpoint folder that overrides `model` when set. */
   readonly activeCheckpoint: string;
+  /** Where training runs are saved: relative to the first workspace folder, or absolute. */
+  readonly runsFolder: string;
 }
 
 /** The pooling setting: the engine's poolings, or `auto` (what the heads were trained with). */
@@ -49,6 +51,7 @@ export const DEFAULTS: Settings = {
   decorationFormat: DEFAULT_DECORATION_FORMAT,
   minConfidence: 0,
   activeCheckpoint: '',
+  runsFolder: '.sentence-lens/runs',
 };
 
 /** Settings whose change means the model must be reloaded. */
@@ -61,7 +64,7 @@ export interface ConfigSource {
 export function readSettings(cfg: ConfigSource, warn: (message: string) => void = () => {}): Settings {
   const bad = (key: keyof Settings, value: unknown, expected: string): void =>
     warn(`setting ${SECTION}.${key} = ${JSON.stringify(value)} is not ${expected}; using ${JSON.stringify(DEFAULTS[key])}`);
-  const str = (key: 'model' | 'decorationFormat' | 'activeCheckpoint', allowEmpty: boolean): string => {
+  const str = (key: 'model' | 'decorationFormat' | 'activeCheckpoint' | 'runsFolder', allowEmpty: boolean): string => {
     const v = cfg.get<unknown>(key);
     if (v === undefined || v === null) return DEFAULTS[key];
     if (typeof v !== 'string' || (!allowEmpty && !v.trim())) {
@@ -118,6 +121,7 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
     decorationFormat: str('decorationFormat', false),
     minConfidence: conf,
     activeCheckpoint: str('activeCheckpoint', true),
+    runsFolder: str('runsFolder', false),
   };
 }
 

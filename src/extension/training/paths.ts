@@ -4,6 +4,7 @@
  * an Open dialog). Free of `vscode` so tests can check the rules.
  */
 import { isAbsolute, relative, resolve } from 'node:path';
+import { DEFAULTS } from '../settings.js';
 
 /** True when `path` is `folder` or inside it (no `..` escape, same drive). */
 export function isInside(path: string, folder: string): boolean {
@@ -37,7 +38,7 @@ export function runsFolderPath(setting: string, firstFolder: string): string {
   return isAbsolute(v) ? resolve(v) : resolve(firstFolder, v);
 }
 
-export const DEFAULT_RUNS_FOLDER = '.sentence-lens/runs';
+export const DEFAULT_RUNS_FOLDER = DEFAULTS.runsFolder;
 
 /**
  * The activeCheckpoint value for a checkpoint: `${workspaceFolder}/…` when it lies in the first

@@ -193,10 +193,10 @@ export class TrainingPanel extends WebviewPanelHost<PanelToHost, Out, PanelState
 
   /** The base model the form names, as the engine takes it; undefined (with the reason shown) when refused. */
   private modelOf(o: PanelOptions): string | undefined {
-    if (!vscode.workspace.isTrusted) return this.service.settingsModel();
+    if (!vscode.workspace.isTrusted) return this.service.baseModel();
     const m = o.model;
     switch (m.kind) {
-      case 'settings': return this.service.settingsModel();
+      case 'settings': return this.service.baseModel();
       case 'offline': return this.service.offlineModel();
       case 'hub':
         if (HUB_ID.test(m.id.trim()) && !m.id.includes('..')) return m.id.trim();

@@ -12,12 +12,10 @@ import { type RunLogEntry } from '../../runs/run-folder.js';
 import type { RunSummary } from '../../webview/schema.js';
 import type { CommandContext } from '../commands/context.js';
 import { expandModelPath, OFFLINE_MODEL, SECTION } from '../settings.js';
-import { checkpointSetting, DEFAULT_RUNS_FOLDER, displayPath, isInside, runsFolderPath } from './paths.js';
+import { checkpointSetting, displayPath, isInside, runsFolderPath } from './paths.js';
 import { refreshAnnotations } from './refresh.js';
 import { RunManager, type RunRow, runRows } from './run-manager.js';
 import { TrainerProcess } from './trainer-client.js';
-
-export const RUNS_FOLDER_KEY = 'runsFolder';
 
 export class TrainingService implements vscode.Disposable {
   readonly runs: RunManager;
@@ -52,10 +50,8 @@ export class TrainingService implements vscode.Disposable {
   runsDirOrUndefined(): string | undefined {
     const first = this.folders[0];
     if (!first) return undefined;
-    const cfg = vscode.workspace.getConfiguration(SECTION);
-    // In Restricted Mode a workspace may not point the writes elsewhere: user settings only.
-    const setting = vscode.workspace.isTrusted ? cfg.get<string>(RUNS_FOLDER_KEY) : cfg.inspect<string>(RUNS_FOLDER_KEY)?.globalValue;
-    return runsFolderPath(typeof setting === 'string' ? setting : DEFAULT_RUNS_FOLDER, first);
+    // runsFolder is a restricted setting: in Restricted Mode VS Code gives the user settings' value only.
+    return runsFolderPath(this.ctx.host.settings().runsFolder, first);
   }
 
   /** The process that answers the panel's questions (started on first use, ended with the panel). */

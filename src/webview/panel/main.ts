@@ -136,8 +136,9 @@ function onMessage(msg: HostToPanel): void {
       const state = saved.get();
       set(applyHostMessage(model, msg, state?.options));
       if (first) {
+        // The run shown before (restored state), else one still running, else the newest.
         const running = msg.runs.find((r) => r.status === 'running');
-        const show = state?.selectedRun && msg.runs.some((r) => r.id === state.selectedRun) ? state.selectedRun : running?.id;
+        const show = state?.selectedRun && msg.runs.some((r) => r.id === state.selectedRun) ? state.selectedRun : (running ?? msg.runs[0])?.id;
         if (show) channel.post({ type: 'showRun', runId: show });
       }
       return;
