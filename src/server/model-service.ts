@@ -5,13 +5,16 @@
 import { SentenceLensError } from '../engine/errors.js';
 import { bundledDataCsv } from '../bundled-files.js';
 import { SentenceModel } from '../engine/inference.js';
+import { mapRequest } from './map-request.js';
 import type {
   Classification,
   ClassifyResult,
   EmbedResult,
   LoadModelParams,
+  MapParams,
   ModelInfo,
   ProgressParams,
+  SentenceMapData,
   ServerState,
   SimilarParams,
   SimilarResult,
@@ -92,6 +95,8 @@ export class ModelService {
         commit: loc.commit,
         device: model.device,
         fallbacks: model.fallbacks,
+        ...(model.deviceChoice.adapter ? { adapter: model.deviceChoice.adapter } : {}),
+        ...(model.deviceChoice.reason ? { deviceReason: model.deviceChoice.reason } : {}),
         tasks: model.tasks.map((t) => ({ name: t.name, labels: [...t.labels] })),
         dim: model.dim,
         pooling: model.pooling,
@@ -100,7 +105,7 @@ export class ModelService {
       };
       this.state = 'ready';
       this.lastError = undefined;
-      this.opts.log(`ready: ${p.model} on ${model.device} in ${this.info.loadMs} ms`);
+      this.opts.log(`ready: ${p.model} on ${model.device}${model.deviceChoice.adapter === 'software' ? ' (software adapter)' : ''} in ${this.info.loadMs} ms`);
       return this.info;
     } catch (e) {
       if (this.loading === pending) {
@@ -117,7 +122,7 @@ export class ModelService {
   async classify(p: TextsParams, signal: AbortSignal): Promise<ClassifyResult> {
     const t0 = performance.now();
     const out = await this.run(p, signal);
-    const results: Classification[] = out.map((r) => ({ tasks: r.tasks, truncated: r.truncated }));
+    const results: Classification[] = out.map((r) => ({ tasks: r.tasks, truncated: r.truncated, unknownShare: r.unknownShare }));
     return { results, inferenceMs: performance.now() - t0 };
   }
 
@@ -133,6 +138,10 @@ export class ModelService {
     const ranked = out.slice(1).map((r, index) => ({ index, score: cosine(q, r.embedding) }));
     ranked.sort((a, b) => b.score - a.score || a.index - b.index);
     return { ranked };
+  }
+
+  async map(p: MapParams, signal: AbortSignal): Promise<SentenceMapData> {
+    return mapRequest(await this.current(), p, signal, this.opts.progress, checkTexts);
   }
 
   async release(): Promise<void> {
