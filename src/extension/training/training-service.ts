@@ -13,7 +13,6 @@ import type { RunSummary } from '../../webview/schema.js';
 import type { CommandContext } from '../commands/context.js';
 import { expandModelPath, OFFLINE_MODEL, SECTION } from '../settings.js';
 import { checkpointSetting, displayPath, isInside, runsFolderPath } from './paths.js';
-import { refreshAnnotations } from './refresh.js';
 import { RunManager, type RunRow, runRows } from './run-manager.js';
 import { TrainerProcess } from './trainer-client.js';
 
@@ -158,8 +157,9 @@ export class TrainingService implements vscode.Disposable {
     const value = checkpointSetting(checkpoint, this.folders[0]);
     await vscode.workspace.getConfiguration(SECTION).update('activeCheckpoint', value, vscode.ConfigurationTarget.Workspace);
     this.ctx.log.info(`activeCheckpoint for this workspace: ${value}`);
+    // Loading it makes the model server switch; ModelChangeRefresher then classifies the
+    // annotations on screen again with it.
     await this.ctx.host.ensureModel();
-    await refreshAnnotations(this.ctx);
     this.changed.fire();
     return true;
   }
