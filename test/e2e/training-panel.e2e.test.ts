@@ -193,9 +193,7 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     assert.ok(stoppedAt < 100, `stopped at ${stoppedAt}%`);
     assert.ok(existsSync(join(workspace, '.sentence-lens', 'runs', runId, 'last', 'training_state.json')), 'Stop saved last');
     // A window reload: the serializer revives the panel on the same run, history and all.
-    // (In code-server a browser reload is a window reload: a new workbench and extension host.)
-    await cs!.page.reload();
-    await cs!.waitForWorkbench();
+    await cs!.reloadWindow();
     wv = cs!.webview();
     await wv.locator('#run-id', { hasText: runId }).waitFor({ timeout: 120_000 });
     await waitForAttribute(wv, '#progress', 'data-state', (s) => s === 'cancelled', 'the revived stopped run');
