@@ -160,6 +160,7 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     assert.equal(cells.length, 4);
     assert.equal(cells.reduce((a, b) => a + b, 0), 8, 'the confusion matrix counts the 8 validation rows');
     await wv.locator('#metrics').scrollIntoViewIfNeeded();
+    await cs!.clearNotifications();
     await cs!.screenshot('training-panel-light-run');
     await wv.locator(`tr[data-run="${runId}"] vscode-button[data-action="use"]`).click();
     await wv.locator(`tr[data-run="${runId}"] .badge`, { hasText: 'in use' }).waitFor({ timeout: 120_000 });
@@ -247,6 +248,7 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     await waitForAttribute(wv, '[data-block="layer 0"]', 'data-trains', (v) => v === 'false', 'layer 0 frozen');
     assert.equal(await wv.locator('[data-block="layer 1"]').getAttribute('data-trains'), 'true');
     await wv.locator('#freeze').scrollIntoViewIfNeeded();
+    await cs!.clearNotifications();
     await cs!.screenshot('training-panel-dark-freeze');
   }));
 
