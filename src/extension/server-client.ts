@@ -28,6 +28,9 @@ import {
   ProgressNotification,
   type ProgressParams,
   REQUEST_CANCELLED,
+  RetrainHeadsRequest,
+  type RetrainHeadsParams,
+  type RetrainHeadsResult,
   ShutdownRequest,
   SimilarRequest,
   type SimilarParams,
@@ -77,7 +80,7 @@ interface Generation {
   loads: Map<string, Promise<ModelInfo>>;
 }
 
-const key = (p: LoadModelParams): string => JSON.stringify([p.model, p.device, p.pooling, p.maxLength, p.batchSize]);
+const key = (p: LoadModelParams): string => JSON.stringify([p.model, p.device, p.pooling, p.maxLength, p.batchSize, p.labels]);
 
 export class ServerClient {
   private gen: Generation | undefined;
@@ -125,6 +128,16 @@ export class ServerClient {
 
   similar(params: SimilarParams, signal?: AbortSignal): Promise<SimilarResult> {
     return this.withModel(SimilarRequest, params, signal);
+  }
+
+  /** Retrains the heads from the labels file; the model info (its tasks) is updated from the answer. */
+  async retrainHeads(params: RetrainHeadsParams, signal?: AbortSignal): Promise<RetrainHeadsResult> {
+    const result = await this.withModel(RetrainHeadsRequest, params, signal);
+    if (this.gen && !this.gen.dead) {
+      this.info = result.model;
+      this.opts.onModel?.(result.model);
+    }
+    return result;
   }
 
   status(signal?: AbortSignal): Promise<StatusResult> {

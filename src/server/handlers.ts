@@ -11,6 +11,7 @@ import {
   LoadModelRequest,
   ProgressNotification,
   REQUEST_CANCELLED,
+  RetrainHeadsRequest,
   SERVER_ERROR,
   ShutdownRequest,
   SimilarRequest,
@@ -54,6 +55,7 @@ export function registerHandlers(connection: MessageConnection, log: (m: string)
   connection.onRequest(ClassifyRequest, handle(log, 'classify', (p, s) => service.classify(p, s)));
   connection.onRequest(EmbedRequest, handle(log, 'embed', (p, s) => service.embed(p, s)));
   connection.onRequest(SimilarRequest, handle(log, 'similar', (p, s) => service.similar(p, s)));
+  connection.onRequest(RetrainHeadsRequest, handle(log, 'retrainHeads', (p, s) => service.retrainHeads(p, s)));
   connection.onRequest(StatusRequest, () => service.status());
   connection.onRequest(ShutdownRequest, async () => {
     await service.release().catch((e) => log(`release failed: ${String(e)}`));

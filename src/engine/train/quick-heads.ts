@@ -1,0 +1,179 @@
+/**
+ * Quick heads retraining on cached pooled vectors, for labels a person just gave: the backbone is
+ * frozen, so each sentence's pooled vector is fixed and only the small heads graph runs (the
+ * heads-only path, HeadsTrainer). Rows carry weights (a person's labels count more than the
+ * mixed-in training data). Rows that must come out as labelled are checked every few steps and
+ * training stops as soon as they do, so the heads move no further from the model's own than the
+ * corrections need; rows still wrong count double every few checks. A `guard` set (rows held out
+ * of training) keeps a retrain from buying a correction with accuracy elsewhere: the steps that
+ * cost more than `maxDrop` of any task's accuracy on it are undone, and the rows still wrong are
+ * reported (as are rows the heads cannot fit at all, e.g. one sentence labelled two ways).
+ *
+ *   const r = await trainHeadsQuick({ hidden, tasks, heads, pooled, rows, weights, mustFit: userRows });
+ *   r.heads  → new head weights;  r.unfit → [{ row, task, predicted }]
+ */
+import { SentenceLensError } from '../errors.js';
+import type { Tensor } from '../model/bert-weights.js';
+import type { TaskSpec } from '../model/heads.js';
+import { Rng } from '../random.js';
+import { HeadsTrainer, type RowLabels, gatherRows } from './heads-fast-path.js';
+import { createOptimizer } from './optimizer.js';
+import { ParameterSet, applyUpdate } from './step.js';
+
+export interface QuickHeadsOptions {
+  readonly hidden: number;
+  readonly tasks: readonly TaskSpec[];
+  /** Starting head weights (the active model's heads, grown for new labels). */
+  readonly heads: ReadonlyMap<string, Tensor>;
+  /** Row-major [rows.length, hidden] pooled vectors. */
+  readonly pooled: Float32Array;
+  readonly rows: readonly RowLabels[];
+  /** Loss weight per row (default 1). */
+  readonly weights?: readonly number[];
+  /** Rows that should come out as labelled (checked, and boosted when they do not). */
+  readonly mustFit?: readonly number[];
+  /** Most optimizer steps (default 400 with `mustFit`, which stops as soon as those rows fit; else 120). */
+  readonly steps?: number;
+  readonly lr?: number;
+  /** Rows per step; at most this many rows train full-batch (default 2048). */
+  readonly batchSize?: number;
+  readonly seed?: number;
+  readonly signal?: AbortSignal;
+  readonly guard?: AccuracyGuard;
+}
+
+export interface AccuracyGuard {
+  readonly pooled: Float32Array;
+  readonly rows: readonly RowLabels[];
+  /** Largest accepted fall of a task's accuracy, as a fraction (0.02 = 2 points). */
+  readonly maxDrop: number;
+}
+
+export interface UnfitRow {
+  readonly row: number;
+  readonly task: string;
+  /** Index of the label the trained heads give. */
+  readonly predicted: number;
+}
+
+/** Steps between checks of the rows that must fit (and of the guard). */
+const CHECK_EVERY = 10;
+/** Rows still unfit after this many steps count twice as much from then on. */
+const BOOST_EVERY = 40;
+
+export interface QuickHeadsResult {
+  readonly heads: Map<string, Tensor>;
+  readonly unfit: UnfitRow[];
+  readonly steps: number;
+  readonly loss: number;
+  /** Accuracy per task on the guard rows with the starting heads and the returned ones. */
+  readonly guard?: { readonly before: Record<string, number>; readonly after: Record<string, number> };
+  /** Training rounds undone because they cost too much accuracy on the guard rows. */
+  readonly undone: number;
+}
+
+export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsResult> {
+  const n = o.rows.length;
+  if (o.pooled.length !== n * o.hidden) throw new SentenceLensError('BAD_ARGUMENT', `pooled has ${o.pooled.length} values, expected ${n} rows × ${o.hidden}`);
+  const weights = [...(o.weights ?? o.rows.map(() => 1))];
+  const params = new ParameterSet([...o.heads].map(([name, t]) => [name, t.data.slice()] as [string, Float32Array]));
+  const trainer = await HeadsTrainer.create({ hidden: o.hidden, tasks: o.tasks, heads: o.heads, isTrainable: () => true, device: 'cpu' });
+  try {
+    const optimizer = createOptimizer({ kind: 'adamw', weightDecay: 0 });
+    const rng = new Rng(o.seed ?? 42);
+    const batchSize = o.batchSize ?? 2048;
+    const everything = Array.from({ length: n }, (_, i) => i);
+    const full = n <= batchSize ? { pooled: o.pooled, rows: o.rows } : undefined;
+    let steps = 0;
+    let loss = Number.NaN;
+    const round = async (count: number) => {
+      for (let s = 0; s < count; s++) {
+        if (o.signal?.aborted) throw new SentenceLensError('CANCELLED', 'heads retraining cancelled');
+        const idx = full ? everything : rng.shuffle([...everything]).slice(0, batchSize);
+        const r = await trainer.run(full?.pooled ?? gatherRows(o.pooled, o.hidden, idx), full?.rows ?? idx.map((i) => o.rows[i]!), params, idx.map((i) => weights[i]!));
+        applyUpdate(params, r.grads, optimizer, o.lr ?? 0.01, { maxGradNorm: 5 });
+        loss = r.loss;
+        steps++;
+      }
+    };
+    const guardBefore = o.guard && (await accuracy(trainer, params, o.tasks, o.guard));
+    let guardAfter = guardBefore;
+    let good = snapshot(params);
+    let unfit = await misfits(trainer, params, o, o.mustFit ?? []);
+    let undone = 0;
+    const maxSteps = o.steps ?? (o.mustFit ? 400 : 120);
+    // With rows that must fit, training stops as soon as they do: the fewer steps, the less the
+    // heads drift from the model's own on everything else (Adam moves every weight ~lr a step).
+    while (steps < maxSteps && (!o.mustFit || unfit.length > 0)) {
+      await round(CHECK_EVERY);
+      const acc = o.guard && (await accuracy(trainer, params, o.tasks, o.guard));
+      if (acc && guardBefore && Object.keys(acc).some((t) => acc[t]! < guardBefore[t]! - o.guard!.maxDrop)) {
+        restore(params, good);
+        undone++;
+        break;
+      }
+      good = snapshot(params);
+      guardAfter = acc;
+      unfit = await misfits(trainer, params, o, o.mustFit ?? []);
+      if (steps % BOOST_EVERY === 0) for (const row of new Set(unfit.map((u) => u.row))) weights[row]! *= 2;
+    }
+    if (undone) unfit = await misfits(trainer, params, o, o.mustFit ?? []);
+    const heads = new Map([...o.heads].map(([name, t]) => [name, { shape: [...t.shape], data: params.get(name).slice() }] as [string, Tensor]));
+    return { heads, unfit, steps, loss, undone, guard: guardBefore && guardAfter ? { before: guardBefore, after: guardAfter } : undefined };
+  } finally {
+    await trainer.release();
+  }
+}
+
+function snapshot(params: ParameterSet): Map<string, Float32Array> {
+  return new Map(params.names().map((n) => [n, params.get(n).slice()]));
+}
+
+function restore(params: ParameterSet, saved: ReadonlyMap<string, Float32Array>): void {
+  for (const [n, d] of saved) params.get(n).set(d);
+}
+
+/** Accuracy per task over the guard rows that have a label for it. */
+async function accuracy(trainer: HeadsTrainer, params: ParameterSet, tasks: readonly TaskSpec[], guard: AccuracyGuard): Promise<Record<string, number>> {
+  if (guard.rows.length === 0) return {};
+  const r = await trainer.run(guard.pooled, guard.rows, params);
+  const out: Record<string, number> = {};
+  for (const t of tasks) {
+    const k = t.labels.length;
+    let n = 0;
+    let hits = 0;
+    guard.rows.forEach((row, j) => {
+      const y = row[t.name];
+      if (y === null || y === undefined) return;
+      n++;
+      if (argmax(r.logits[t.name]!.subarray(j * k, (j + 1) * k)) === y) hits++;
+    });
+    if (n > 0) out[t.name] = hits / n;
+  }
+  return out;
+}
+
+/** The rows of `check` whose labelled tasks the current heads get wrong. */
+async function misfits(trainer: HeadsTrainer, params: ParameterSet, o: QuickHeadsOptions, check: readonly number[]): Promise<UnfitRow[]> {
+  if (check.length === 0) return [];
+  const rows = check.map((i) => o.rows[i]!);
+  const r = await trainer.run(gatherRows(o.pooled, o.hidden, check), rows, params);
+  const out: UnfitRow[] = [];
+  for (const t of o.tasks) {
+    const k = t.labels.length;
+    const logits = r.logits[t.name]!;
+    rows.forEach((row, j) => {
+      const y = row[t.name];
+      if (y === null || y === undefined) return;
+      const predicted = argmax(logits.subarray(j * k, (j + 1) * k));
+      if (predicted !== y) out.push({ row: check[j]!, task: t.name, predicted });
+    });
+  }
+  return out;
+}
+
+export function argmax(xs: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[best]!) best = i;
+  return best;
+}
