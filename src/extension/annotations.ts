@@ -9,6 +9,8 @@ import type { Settings } from './settings.js';
 
 const TONES: readonly Tone[] = ['positive', 'negative', 'neutral'];
 
+export type HoverExtra = (doc: vscode.TextDocument, a: Annotation) => { readonly markdown: string; readonly commands: readonly string[] } | undefined;
+
 export class Annotations implements vscode.Disposable {
   private readonly docs = new Map<string, Annotation[]>();
   private readonly types: Record<Tone, vscode.TextEditorDecorationType>;
@@ -16,6 +18,7 @@ export class Annotations implements vscode.Disposable {
   /** Fires after a document's annotations moved because of an edit. */
   readonly onDidShift = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
+  private hoverExtra: HoverExtra | undefined;
 
   constructor(private readonly settings: () => Settings) {
     const make = (tone: Tone) =>
@@ -53,7 +56,19 @@ export class Annotations implements vscode.Disposable {
     const a = this.at(doc, doc.offsetAt(pos));
     if (!a) return undefined;
     const range = new vscode.Range(doc.positionAt(a.start), doc.positionAt(a.end));
-    return new vscode.Hover(new vscode.MarkdownString(hoverMarkdown(a.result, { maxLength: this.settings().maxLength })), range);
+    const md = new vscode.MarkdownString(hoverMarkdown(a.result, { maxLength: this.settings().maxLength }), true);
+    const extra = this.hoverExtra?.(doc, a);
+    if (extra) {
+      md.appendMarkdown(`\n\n${extra.markdown}`);
+      // Command links run only for the commands named here.
+      md.isTrusted = { enabledCommands: [...extra.commands] };
+    }
+    return new vscode.Hover(md, range);
+  }
+
+  /** More Markdown under each hover (the "Label as…" links), trusted for `commands` only. */
+  setHoverExtra(extra: HoverExtra): void {
+    this.hoverExtra = extra;
   }
 
   get(doc: vscode.TextDocument): readonly Annotation[] {

@@ -9,6 +9,9 @@ import { registerCommands } from './commands/index.js';
 import { ModelHost } from './model-host.js';
 import { MODEL_KEYS, SECTION } from './settings.js';
 import { StatusBar } from './status-bar.js';
+import { LABEL_AS, labelLinksMarkdown } from './labels/hover-links.js';
+import { registerLabelCommands } from './labels/commands.js';
+import { Teacher } from './labels/teacher.js';
 
 let host: ModelHost | undefined;
 
@@ -20,6 +23,12 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
   const annotations = new Annotations(() => h.settings());
   const ctx = { host: h, annotations, log, status };
   const auto = new AutoAnnotator(ctx);
+  const teacher = new Teacher(ctx);
+  annotations.setHoverExtra((doc, a) => {
+    const tasks = Object.keys(a.result.tasks);
+    if (tasks.length === 0 || teacher.unavailable()) return undefined;
+    return { markdown: labelLinksMarkdown({ uri: doc.uri.toString(), start: a.start, end: a.end }, tasks, teacher.given(a.text)), commands: [LABEL_AS] };
+  });
   context.subscriptions.push(
     log,
     status,
@@ -27,6 +36,8 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
     auto,
     h.onDidChangeState((s) => status.update(s)),
     ...registerCommands(ctx),
+    teacher,
+    ...registerLabelCommands(ctx, teacher),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       if (MODEL_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) void h.settingsChanged().catch((err) => h.showError(err));

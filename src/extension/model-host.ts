@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import type { ClassifyResult, EmbedResult, LoadModelParams, ModelInfo, ProgressParams, SimilarResult } from '../protocol.js';
+import type { ClassifyResult, EmbedResult, LabelsHeadsParams, LoadModelParams, ModelInfo, ProgressParams, RetrainHeadsParams, RetrainHeadsResult, SimilarResult } from '../protocol.js';
 import { ClientError, type ClientState, ServerClient } from './server-client.js';
 import { type ModelChoice, OFFLINE_MODEL, SECTION, expandModelPath, type Settings, loadParams, modelChoice, readSettings } from './settings.js';
 
@@ -33,6 +33,7 @@ export class ModelHost implements vscode.Disposable {
   readonly onDidChangeState = this.emitter.event;
   private current: HostState = { state: 'stopped' };
   private choice: ModelChoice | undefined;
+  private labels: () => LabelsHeadsParams | undefined = () => undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -71,7 +72,19 @@ export class ModelHost implements vscode.Disposable {
       workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       home: homedir(),
     });
-    return { choice, params: loadParams(s, choice) };
+    const labels = this.labels();
+    return { choice, params: { ...loadParams(s, choice), ...(labels ? { labels } : {}) } };
+  }
+
+  /** Where the workspace's labels and retrained heads are (the Teacher knows); part of every load. */
+  setLabels(params: () => LabelsHeadsParams | undefined): void {
+    this.labels = params;
+  }
+
+  /** Retrains the heads from the labels file on the server (loading the model first if needed). */
+  async retrainHeads(params: RetrainHeadsParams, token?: vscode.CancellationToken): Promise<RetrainHeadsResult> {
+    await this.ensureModel(token);
+    return this.client.retrainHeads(params, toSignal(token));
   }
 
   /** Loads the model the settings name unless it is already loaded, with a cancellable progress notification. */
@@ -172,7 +185,7 @@ export class ModelHost implements vscode.Disposable {
 }
 
 function sameModel(a: LoadModelParams, b: LoadModelParams): boolean {
-  return a.model === b.model && a.device === b.device && a.pooling === b.pooling && a.maxLength === b.maxLength && a.batchSize === b.batchSize;
+  return a.model === b.model && a.device === b.device && a.pooling === b.pooling && a.maxLength === b.maxLength && a.batchSize === b.batchSize && JSON.stringify(a.labels) === JSON.stringify(b.labels);
 }
 
 async function exists(p: string): Promise<boolean> {

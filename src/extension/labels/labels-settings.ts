@@ -1,0 +1,50 @@
+/**
+ * The labels settings (`sentenceLens.labelsFile`, `labelsMixTrainingData`, `labelsWeight`) and
+ * where the files go. Pure: takes any `get(key)` source, so tests need no vscode.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import type { LabelsHeadsParams } from '../../protocol.js';
+
+export const DEFAULT_LABELS_FILE = '.sentence-lens/labels.csv';
+/** The retrained heads (a derived, heads-only checkpoint): regenerated from the labels file. */
+export const LABELS_HEADS_DIR = '.sentence-lens/labels-heads';
+export const DEFAULT_LABELS_WEIGHT = 5;
+
+export interface LabelsSettings {
+  readonly labelsFile: string;
+  readonly mixTrainingData: boolean;
+  readonly userWeight: number;
+}
+
+export function readLabelsSettings(cfg: { get<T>(key: string): T | undefined }, warn: (m: string) => void = () => undefined): LabelsSettings {
+  const file = cfg.get<unknown>('labelsFile');
+  const mix = cfg.get<unknown>('labelsMixTrainingData');
+  const weight = cfg.get<unknown>('labelsWeight');
+  const bad = (key: string, v: unknown, want: string) => warn(`setting sentenceLens.${key} is ${JSON.stringify(v)}; expected ${want}. Using the default.`);
+  let labelsFile = DEFAULT_LABELS_FILE;
+  if (file !== undefined && file !== null && file !== '') {
+    if (typeof file === 'string' && file.trim()) labelsFile = file.trim();
+    else bad('labelsFile', file, 'a path to a .csv file');
+  }
+  let mixTrainingData = true;
+  if (mix !== undefined && mix !== null) {
+    if (typeof mix === 'boolean') mixTrainingData = mix;
+    else bad('labelsMixTrainingData', mix, 'true or false');
+  }
+  let userWeight = DEFAULT_LABELS_WEIGHT;
+  if (weight !== undefined && weight !== null) {
+    if (typeof weight === 'number' && Number.isFinite(weight) && weight >= 1 && weight <= 100) userWeight = weight;
+    else bad('labelsWeight', weight, 'a number from 1 to 100');
+  }
+  return { labelsFile, mixTrainingData, userWeight };
+}
+
+/** The server's labels parameters for a workspace folder (a relative labels path is inside it). */
+export function labelsParams(s: LabelsSettings, workspaceFolder: string): LabelsHeadsParams {
+  return {
+    labelsFile: isAbsolute(s.labelsFile) ? s.labelsFile : resolve(workspaceFolder, s.labelsFile),
+    headsDir: join(workspaceFolder, LABELS_HEADS_DIR),
+    mixTrainingData: s.mixTrainingData,
+    userWeight: s.userWeight,
+  };
+}
