@@ -60,6 +60,8 @@ export interface UnfitRow {
 const CHECK_EVERY = 10;
 /** Rows still unfit after this many steps count twice as much from then on. */
 const BOOST_EVERY = 40;
+/** Training goes on until each row that must fit is right by this much probability (e.g. 60% / 40%). */
+const FIT_MARGIN = 0.2;
 
 export interface QuickHeadsResult {
   readonly heads: Map<string, Tensor>;
@@ -99,10 +101,10 @@ export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsR
     const guardBefore = o.guard && (await accuracy(trainer, params, o.tasks, o.guard));
     let guardAfter = guardBefore;
     let good = snapshot(params);
-    let unfit = await misfits(trainer, params, o, o.mustFit ?? []);
+    let unfit = await misfits(trainer, params, o, o.mustFit ?? [], FIT_MARGIN);
     let undone = 0;
     const maxSteps = o.steps ?? (o.mustFit ? 400 : 120);
-    // With rows that must fit, training stops as soon as they do: the fewer steps, the less the
+    // With rows that must fit, training stops as soon as they do (by FIT_MARGIN): the fewer steps, the less the
     // heads drift from the model's own on everything else (Adam moves every weight ~lr a step).
     while (steps < maxSteps && (!o.mustFit || unfit.length > 0)) {
       await round(CHECK_EVERY);
@@ -114,10 +116,11 @@ export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsR
       }
       good = snapshot(params);
       guardAfter = acc;
-      unfit = await misfits(trainer, params, o, o.mustFit ?? []);
+      unfit = await misfits(trainer, params, o, o.mustFit ?? [], FIT_MARGIN);
       if (steps % BOOST_EVERY === 0) for (const row of new Set(unfit.map((u) => u.row))) weights[row]! *= 2;
     }
-    if (undone) unfit = await misfits(trainer, params, o, o.mustFit ?? []);
+    // Reported: the rows that come out wrong (those right by a thin margin are not).
+    unfit = await misfits(trainer, params, o, o.mustFit ?? []);
     const heads = new Map([...o.heads].map(([name, t]) => [name, { shape: [...t.shape], data: params.get(name).slice() }] as [string, Tensor]));
     return { heads, unfit, steps, loss, undone, guard: guardBefore && guardAfter ? { before: guardBefore, after: guardAfter } : undefined };
   } finally {
@@ -153,8 +156,12 @@ async function accuracy(trainer: HeadsTrainer, params: ParameterSet, tasks: read
   return out;
 }
 
-/** The rows of `check` whose labelled tasks the current heads get wrong. */
-async function misfits(trainer: HeadsTrainer, params: ParameterSet, o: QuickHeadsOptions, check: readonly number[]): Promise<UnfitRow[]> {
+/**
+ * The rows of `check` whose labelled tasks the current heads get wrong, or (with `margin`) get
+ * right by less than that much probability over the next label: a correction that only just
+ * tips over (50.1%) would flip back at the next retrain and shows as a coin toss.
+ */
+async function misfits(trainer: HeadsTrainer, params: ParameterSet, o: QuickHeadsOptions, check: readonly number[], margin = 0): Promise<UnfitRow[]> {
   if (check.length === 0) return [];
   const rows = check.map((i) => o.rows[i]!);
   const r = await trainer.run(gatherRows(o.pooled, o.hidden, check), rows, params);
@@ -165,11 +172,21 @@ async function misfits(trainer: HeadsTrainer, params: ParameterSet, o: QuickHead
     rows.forEach((row, j) => {
       const y = row[t.name];
       if (y === null || y === undefined) return;
-      const predicted = argmax(logits.subarray(j * k, (j + 1) * k));
-      if (predicted !== y) out.push({ row: check[j]!, task: t.name, predicted });
+      const z = logits.subarray(j * k, (j + 1) * k);
+      const predicted = argmax(z);
+      if (predicted !== y || probabilityMargin(z, y) < margin) out.push({ row: check[j]!, task: t.name, predicted });
     });
   }
   return out;
+}
+
+/** softmax(z)[y] minus the largest other softmax(z)[k]. */
+function probabilityMargin(z: ArrayLike<number>, y: number): number {
+  const max = Math.max(...Array.from(z));
+  const e = Array.from(z, (v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  const other = Math.max(...e.filter((_, i) => i !== y));
+  return (e[y]! - other) / sum;
 }
 
 export function argmax(xs: ArrayLike<number>): number {

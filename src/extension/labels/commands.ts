@@ -136,7 +136,7 @@ async function reviewUncertain(ctx: CommandContext, teacher: Teacher): Promise<v
       return;
     }
     const pick = await vscode.window.showQuickPick(reviewItems(anns, tasks, (s) => teacher.given(s)), {
-      title: 'Sentence Lens: Review Uncertain Sentences — least certain first ($(check): labelled by you)',
+      title: 'Sentence Lens: Review Uncertain Sentences — least certain first (✓ labelled by you)',
       placeHolder: 'Choose a sentence to see it and label it',
       matchOnDescription: true,
     });
