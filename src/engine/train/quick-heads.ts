@@ -54,12 +54,18 @@ export interface UnfitRow {
   readonly task: string;
   /** Index of the label the trained heads give. */
   readonly predicted: number;
+  /** Probability of the row's label minus the largest other one (negative: wrong). */
+  readonly margin: number;
 }
 
 /** Steps between checks of the rows that must fit (and of the guard). */
 const CHECK_EVERY = 10;
 /** Rows still unfit after this many steps count twice as much from then on. */
 const BOOST_EVERY = 40;
+/** Checks without progress on a row left to fit before training gives up on it. */
+const PATIENCE = 8;
+/** Margin gain that counts as progress. */
+const MIN_GAIN = 0.005;
 /** Training goes on until each row that must fit is right by this much probability (e.g. 60% / 40%). */
 const FIT_MARGIN = 0.2;
 
@@ -106,7 +112,10 @@ export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsR
     const maxSteps = o.steps ?? (o.mustFit ? 400 : 120);
     // With rows that must fit, training stops as soon as they do (by FIT_MARGIN): the fewer steps, the less the
     // heads drift from the model's own on everything else (Adam moves every weight ~lr a step).
-    while (steps < maxSteps && (!o.mustFit || unfit.length > 0)) {
+    const progress = new Progress();
+    // Rows that cannot fit (contradictions, a backbone that cannot tell them apart) would keep
+    // training to maxSteps: stop once every row still short of FIT_MARGIN has stopped gaining.
+    while (steps < maxSteps && (!o.mustFit || progress.anyGaining(unfit))) {
       await round(CHECK_EVERY);
       const acc = o.guard && (await accuracy(trainer, params, o.tasks, o.guard));
       if (acc && guardBefore && Object.keys(acc).some((t) => acc[t]! < guardBefore[t]! - o.guard!.maxDrop)) {
@@ -125,6 +134,24 @@ export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsR
     return { heads, unfit, steps, loss, undone, guard: guardBefore && guardAfter ? { before: guardBefore, after: guardAfter } : undefined };
   } finally {
     await trainer.release();
+  }
+}
+
+/** Per row and task: the margin at the last check and how many checks since it last grew. */
+class Progress {
+  private readonly last = new Map<string, { margin: number; stale: number }>();
+
+  /** Records this check's rows; true while some row gained MIN_GAIN within the last PATIENCE checks. */
+  anyGaining(unfit: readonly UnfitRow[]): boolean {
+    let gaining = false;
+    for (const u of unfit) {
+      const key = `${u.row}|${u.task}`;
+      const prev = this.last.get(key);
+      const stale = !prev ? 0 : u.margin > prev.margin + MIN_GAIN ? 0 : prev.stale + 1;
+      this.last.set(key, { margin: u.margin, stale });
+      if (stale < PATIENCE) gaining = true;
+    }
+    return gaining;
   }
 }
 
@@ -174,7 +201,8 @@ async function misfits(trainer: HeadsTrainer, params: ParameterSet, o: QuickHead
       if (y === null || y === undefined) return;
       const z = logits.subarray(j * k, (j + 1) * k);
       const predicted = argmax(z);
-      if (predicted !== y || probabilityMargin(z, y) < margin) out.push({ row: check[j]!, task: t.name, predicted });
+      const m = probabilityMargin(z, y);
+      if (predicted !== y || m < margin) out.push({ row: check[j]!, task: t.name, predicted, margin: m });
     });
   }
   return out;

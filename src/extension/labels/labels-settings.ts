@@ -9,6 +9,8 @@ export const DEFAULT_LABELS_FILE = '.sentence-lens/labels.csv';
 /** The retrained heads (a derived, heads-only checkpoint): regenerated from the labels file. */
 export const LABELS_HEADS_DIR = '.sentence-lens/labels-heads';
 export const DEFAULT_LABELS_WEIGHT = 5;
+/** Corrections within this long of each other retrain once. */
+export const RETRAIN_DEBOUNCE_MS = 150;
 
 export interface LabelsSettings {
   readonly labelsFile: string;

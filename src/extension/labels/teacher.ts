@@ -11,10 +11,8 @@ import type { LabelsHeadsParams, RetrainHeadsResult } from '../../protocol.js';
 import type { CommandContext } from '../commands/context.js';
 import { ClientError } from '../server-client.js';
 import { SECTION } from '../settings.js';
-import { labelsParams, readLabelsSettings } from './labels-settings.js';
+import { RETRAIN_DEBOUNCE_MS, labelsParams, readLabelsSettings } from './labels-settings.js';
 
-/** Corrections within this long of each other retrain once. */
-export const RETRAIN_DEBOUNCE_MS = 150;
 
 interface UndoEntry {
   readonly sentence: string;
