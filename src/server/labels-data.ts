@@ -14,7 +14,7 @@ import type { LabelsTable } from '../engine/data/labels-file.js';
 import type { Tensor } from '../engine/model/bert-weights.js';
 import { growHeads } from '../engine/model/grow-heads.js';
 import type { TaskSpec } from '../engine/model/heads.js';
-import type { RowLabels } from '../engine/train/heads-fast-path.js';
+import type { RowLabels } from '../engine/train/heads-graph.js';
 
 /** A sentence with string labels by task. */
 export interface TextRow {

@@ -16,7 +16,8 @@ import { SentenceLensError } from '../errors.js';
 import type { Tensor } from '../model/bert-weights.js';
 import type { TaskSpec } from '../model/heads.js';
 import { Rng } from '../random.js';
-import { HeadsTrainer, type RowLabels, gatherRows } from './heads-fast-path.js';
+import type { RowLabels } from './heads-graph.js';
+import { HeadsTrainer, gatherRows } from './heads-trainer.js';
 import { createOptimizer } from './optimizer.js';
 import { ParameterSet, applyUpdate } from './step.js';
 
