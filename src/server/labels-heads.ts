@@ -12,11 +12,13 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestOf, labelsFileDigest, readLabels } from '../engine/data/labels-file.js';
+import { defaultCacheDir } from '../engine/default-heads.js';
 import { SentenceLensError } from '../engine/errors.js';
 import type { SentenceModel, SentenceResult } from '../engine/inference.js';
 import { HeadsClassifier } from '../engine/model/heads-classifier.js';
 import type { TaskSpec } from '../engine/model/heads.js';
 import { readHeads } from '../engine/model/tasks-file.js';
+import { PooledCache } from '../engine/train/pooled-cache.js';
 import { trainHeadsQuick } from '../engine/train/quick-heads.js';
 import { saveHeadsOnlyCheckpoint } from '../engine/weights/checkpoint.js';
 import type { LabelsHeadsParams, RetrainHeadsResult } from '../protocol.js';
@@ -55,6 +57,8 @@ export class LabelsHeads {
   private pooled = new Map<string, Float32Array>();
   private overlay: Overlay | undefined;
   private mixCache: { key: string; rows: TextRow[] } | undefined;
+  /** The mixed-in data's vectors also go to disk, so a restarted server does not embed it again. */
+  private readonly diskCache = new PooledCache();
 
   constructor(private readonly log: (m: string) => void) {}
 
@@ -112,6 +116,7 @@ export class LabelsHeads {
     const base = model.model.heads;
     if (!base) throw new SentenceLensError('UNSUPPORTED', 'the loaded model has no task heads to retrain');
     const mix = mixPath ? await this.mixRows(mixPath) : undefined;
+    if (mix) await this.warmFromDisk(model, mix.map((m) => m.text), signal, report);
     const set = buildTrainingSet({ tasks: model.tasks, heads: base.weights }, labels, mix, p.userWeight);
     if (set.userRows.length === 0) throw new SentenceLensError('BAD_CSV', `${p.labelsFile}: no row labels a task of the model (${model.tasks.map((t) => t.name).join(', ')})`);
     const pooled = await this.pooledFor(model, set.texts, signal, report);
@@ -209,6 +214,18 @@ export class LabelsHeads {
     const out = new Float32Array(texts.length * hidden);
     texts.forEach((t, i) => out.set(this.pooled.get(t)!, i * hidden));
     return out;
+  }
+
+  /** Fills the vector cache for a fixed list of texts (the mixed-in data) from the disk cache, computing it once. */
+  private async warmFromDisk(model: SentenceModel, texts: readonly string[], signal: AbortSignal, report: (m: string) => void): Promise<void> {
+    if (texts.every((t) => this.pooled.has(t))) return;
+    report(`embedding the ${texts.length} sentences of the mixed-in data (once per model)`);
+    const pooled = await this.diskCache.compute(model.model, texts, {
+      pooling: model.pooling, maxLength: model.maxLength, batchSize: model.batchSize, device: 'cpu',
+      cacheDir: join(defaultCacheDir(), 'pooled-cache'), signal, log: this.log,
+    });
+    const hidden = model.dim;
+    texts.forEach((t, i) => this.cache(t, pooled.subarray(i * hidden, (i + 1) * hidden)));
   }
 
   private cache(text: string, vector: Float32Array): void {

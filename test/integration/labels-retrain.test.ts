@@ -22,7 +22,8 @@ let ws: string;
 let labels: LabelsHeadsParams;
 const logs: string[] = [];
 
-const client = () => new ServerClient({ serverPath: SERVER, log: (l) => logs.push(l), restartDelaysMs: [50] });
+// The mixed-in data's pooled vectors are cached on disk under SENTENCE_LENS_CACHE: a temp folder here.
+const client = () => new ServerClient({ serverPath: SERVER, log: (l) => logs.push(l), restartDelaysMs: [50], env: { ...process.env, SENTENCE_LENS_CACHE: join(ws, 'cache') } });
 const load = (): LoadModelParams => ({ model: OFFLINE, device: 'cpu', labels });
 const predicted = (c: Classification, task: string) => c.tasks[task]!.label;
 
