@@ -111,11 +111,11 @@ export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsR
     let unfit = await misfits(trainer, params, o, o.mustFit ?? [], FIT_MARGIN);
     let undone = 0;
     const maxSteps = o.steps ?? (o.mustFit ? 400 : 120);
-    // With rows that must fit, training stops as soon as they do (by FIT_MARGIN): the fewer steps, the less the
-    // heads drift from the model's own on everything else (Adam moves every weight ~lr a step).
+    // With rows that must fit, training stops as soon as they do (by FIT_MARGIN): the fewer steps,
+    // the less the heads drift from the model's own elsewhere (Adam moves every weight ~lr a step).
+    // Rows that cannot fit (contradictions, a backbone that cannot tell them apart) would keep it
+    // going to maxSteps, so it also stops once every row still short has stopped gaining.
     const progress = new Progress();
-    // Rows that cannot fit (contradictions, a backbone that cannot tell them apart) would keep
-    // training to maxSteps: stop once every row still short of FIT_MARGIN has stopped gaining.
     while (steps < maxSteps && (!o.mustFit || progress.anyGaining(unfit))) {
       await round(CHECK_EVERY);
       const acc = o.guard && (await accuracy(trainer, params, o.tasks, o.guard));
