@@ -59,10 +59,11 @@ async function accuracyAndMargins(heads: Awaited<ReturnType<typeof trainHeadsQui
 }
 
 async function run(strategy: Strategy, seed: number, test: number[], poolAll: number[]): Promise<{ n: number; acc: Record<string, number> }[]> {
-  const rng = new Rng(seed * 7919 + (strategy === 'random' ? 1 : 2));
-  let pool = rng.shuffle([...poolAll]);
-  let labelled = pool.slice(0, BATCH); // the first batch is random for both
+  // The same first batch (a random one) for both strategies; then each picks its own.
+  let pool = new Rng(seed * 7919).shuffle([...poolAll]);
+  let labelled = pool.slice(0, BATCH);
   pool = pool.slice(BATCH);
+  const rng = new Rng(seed * 7919 + 1);
   const curve: { n: number; acc: Record<string, number> }[] = [];
   for (;;) {
     const heads = initHeadWeights(tasks, hidden, seed);
@@ -72,6 +73,7 @@ async function run(strategy: Strategy, seed: number, test: number[], poolAll: nu
     if (labelled.length >= BUDGET) return curve;
     const order = pool.map((_, i) => i);
     if (strategy === 'uncertainty') order.sort((a, b) => margins[a]! - margins[b]!);
+    else rng.shuffle(order);
     const take = new Set(order.slice(0, BATCH));
     labelled = [...labelled, ...pool.filter((_, i) => take.has(i))];
     pool = pool.filter((_, i) => !take.has(i));
@@ -114,5 +116,10 @@ const svg = renderPlot({
   ],
 });
 writeFileSync(resolve('bench/results/active-learning.svg'), svg);
-execFileSync('convert', ['-density', '150', resolve('bench/results/active-learning.svg'), resolve('bench/results/active-learning.png')]);
-console.log('wrote bench/results/active-learning.{txt,svg,png}');
+try {
+  // ImageMagick renders SVG through rsvg-convert (Debian: apt-get install imagemagick librsvg2-bin).
+  execFileSync('convert', ['-density', '150', resolve('bench/results/active-learning.svg'), resolve('bench/results/active-learning.png')], { stdio: 'pipe' });
+  console.log('wrote bench/results/active-learning.{txt,svg,png}');
+} catch (e) {
+  console.log(`wrote bench/results/active-learning.{txt,svg}; no PNG: ImageMagick's convert with rsvg-convert is needed (apt-get install imagemagick librsvg2-bin): ${(e as Error).message.split('\n')[0]}`);
+}
