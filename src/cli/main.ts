@@ -8,9 +8,10 @@ import { downloadCommand } from './commands/download.js';
 import { embedCommand } from './commands/embed.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
+import { mapCommand } from './commands/map.js';
 import { trainCommand } from './commands/train.js';
 
-const commands: Command[] = [embedCommand, classifyCommand, trainCommand, evalCommand, downloadCommand, exportCommand];
+const commands: Command[] = [embedCommand, classifyCommand, trainCommand, evalCommand, downloadCommand, exportCommand, mapCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

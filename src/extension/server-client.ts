@@ -24,6 +24,8 @@ import {
   type ErrorData,
   type LoadModelParams,
   LoadModelRequest,
+  MapRequest,
+  type MapParams,
   type ModelInfo,
   ProgressNotification,
   type ProgressParams,
@@ -31,6 +33,7 @@ import {
   RetrainHeadsRequest,
   type RetrainHeadsParams,
   type RetrainHeadsResult,
+  type SentenceMapData,
   ShutdownRequest,
   SimilarRequest,
   type SimilarParams,
@@ -137,6 +140,10 @@ export class ServerClient {
       this.opts.onModel?.(result.model);
     }
     return result;
+  }
+
+  map(params: MapParams, signal?: AbortSignal): Promise<SentenceMapData> {
+    return this.withModel(MapRequest, params, signal);
   }
 
   status(signal?: AbortSignal): Promise<StatusResult> {

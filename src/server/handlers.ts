@@ -10,6 +10,7 @@ import {
   EmbedRequest,
   type ErrorData,
   LoadModelRequest,
+  MapRequest,
   ProgressNotification,
   REQUEST_CANCELLED,
   RetrainHeadsRequest,
@@ -50,6 +51,7 @@ export function registerHandlers(connection: MessageConnection, log: (m: string)
   connection.onRequest(EmbedRequest, handle(log, 'embed', (p, s) => service.embed(p, s)));
   connection.onRequest(SimilarRequest, handle(log, 'similar', (p, s) => service.similar(p, s)));
   connection.onRequest(RetrainHeadsRequest, handle(log, 'retrainHeads', (p, s) => service.retrainHeads(p, s)));
+  connection.onRequest(MapRequest, handle(log, 'map', (p, s) => service.map(p, s)));
   connection.onRequest(StatusRequest, () => service.status());
   connection.onRequest(ShutdownRequest, async () => {
     await service.release().catch((e) => log(`release failed: ${String(e)}`));

@@ -6,15 +6,18 @@ import { SentenceLensError } from '../engine/errors.js';
 import { bundledDataCsv } from '../bundled-files.js';
 import { SentenceModel } from '../engine/inference.js';
 import { LabelsHeads } from './labels-heads.js';
+import { mapRequest } from './map-request.js';
 import type {
   Classification,
   ClassifyResult,
   EmbedResult,
   LoadModelParams,
+  MapParams,
   ModelInfo,
   ProgressParams,
   RetrainHeadsParams,
   RetrainHeadsResult,
+  SentenceMapData,
   ServerState,
   SimilarParams,
   SimilarResult,
@@ -159,6 +162,10 @@ export class ModelService {
     const own = this.model?.tasks ?? [];
     const tasks = (active?.tasks ?? own).map((t) => ({ name: t.name, labels: [...t.labels] }));
     return active ? { ...rest, tasks, labelsHeads: { dir: active.dir, rows: active.rows } } : { ...rest, tasks };
+  }
+
+  async map(p: MapParams, signal: AbortSignal): Promise<SentenceMapData> {
+    return mapRequest(await this.current(), p, signal, this.opts.progress, checkTexts);
   }
 
   async release(): Promise<void> {
