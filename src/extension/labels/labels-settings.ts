@@ -9,6 +9,10 @@ export const DEFAULT_LABELS_FILE = '.sentence-lens/labels.csv';
 /** The retrained heads (a derived, heads-only checkpoint): regenerated from the labels file. */
 export const LABELS_HEADS_DIR = '.sentence-lens/labels-heads';
 export const DEFAULT_LABELS_WEIGHT = 5;
+/** The defaults, by setting key (package.json declares the same; test/unit/package-json.test.ts checks). */
+export const LABELS_DEFAULTS = { labelsFile: DEFAULT_LABELS_FILE, labelsMixTrainingData: true, labelsWeight: DEFAULT_LABELS_WEIGHT } as const;
+/** Bounds of `labelsWeight`. */
+export const LABELS_WEIGHT_RANGE = { min: 1, max: 100 } as const;
 /** Corrections within this long of each other retrain once. */
 export const RETRAIN_DEBOUNCE_MS = 150;
 
@@ -28,15 +32,16 @@ export function readLabelsSettings(cfg: { get<T>(key: string): T | undefined }, 
     if (typeof file === 'string' && file.trim()) labelsFile = file.trim();
     else bad('labelsFile', file, 'a path to a .csv file');
   }
-  let mixTrainingData = true;
+  let mixTrainingData: boolean = LABELS_DEFAULTS.labelsMixTrainingData;
   if (mix !== undefined && mix !== null) {
     if (typeof mix === 'boolean') mixTrainingData = mix;
     else bad('labelsMixTrainingData', mix, 'true or false');
   }
   let userWeight = DEFAULT_LABELS_WEIGHT;
   if (weight !== undefined && weight !== null) {
-    if (typeof weight === 'number' && Number.isFinite(weight) && weight >= 1 && weight <= 100) userWeight = weight;
-    else bad('labelsWeight', weight, 'a number from 1 to 100');
+    const { min, max } = LABELS_WEIGHT_RANGE;
+    if (typeof weight === 'number' && Number.isFinite(weight) && weight >= min && weight <= max) userWeight = weight;
+    else bad('labelsWeight', weight, `a number from ${min} to ${max}`);
   }
   return { labelsFile, mixTrainingData, userWeight };
 }
