@@ -51,11 +51,11 @@ test('teach in place in code-server', { timeout: 900_000, skip: e2eSkip() }, asy
   // The default model setting: the offline model shipped in the extension.
   cs = await startCodeServer({ workspace, vsix: vsixPath(), settings: { 'sentenceLens.device': 'cpu' } });
   await cs.openFile('notes.txt');
-  const sentimentOf = async (line: number) => (await cs!.afterDecorations()).find((d) => d.line === line && DECORATION.test(d.text))?.text.match(DECORATION)?.[2];
+  const sentimentOf = async (line: number) => (await cs!.decorationTexts()).find((d) => d.line === line && DECORATION.test(d.text))?.text.match(DECORATION)?.[2];
 
   await t.test('correcting a sentiment from the hover retrains the heads and the annotation follows', async () => {
     await cs!.runCommand('Sentence Lens: Annotate Document');
-    await poll(async () => (await cs!.afterDecorations()).filter((d) => DECORATION.test(d.text)).length === LINES.length, 'every line annotated');
+    await poll(async () => (await cs!.decorationTexts()).filter((d) => DECORATION.test(d.text)).length === LINES.length, 'every line annotated');
     const before = await sentimentOf(TARGET_LINE);
     assert.equal(before, 'negative', 'the offline model gets this sentence wrong');
     const hover = await cs!.hover('ninety minutes');
