@@ -10,14 +10,18 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { type CodeServer, e2eSkip, startCodeServer } from './harness.js';
 
-// The offline model gets the sentiment of line 2 wrong (negative); a person corrects it to positive.
-const LINES = [
-  'The soup was warm and full of fresh vegetables.',
-  'The crowd sang for ninety minutes without a pause.',
-  'She reads a novel every week on the train.',
-  'The referee showed him a red card.',
+// Sentences with the sentiment a person would give them; the test corrects the first one the
+// model gets wrong (the bundled offline model gets several of these wrong).
+const LINES: readonly (readonly [string, 'positive' | 'negative'])[] = [
+  ['The soup was warm and full of fresh vegetables.', 'positive'],
+  ['The crowd sang for ninety minutes without a pause.', 'positive'],
+  ['She reads a novel every week on the train.', 'positive'],
+  ['The umpire kept the players waiting in the drizzle for an hour.', 'negative'],
+  ['The margins of this library copy are full of rude scribbles.', 'negative'],
+  ['That audiobook narrator could make a phone book gripping.', 'positive'],
+  ['Our goalkeeper let in four soft goals before half time.', 'negative'],
+  ['The relay team dropped the baton on the final bend.', 'negative'],
 ];
-const TARGET_LINE = 2;
 const DECORATION = /^(\S+) \d+% · (positive|negative) \d+%$/;
 
 function vsixPath(): string {
@@ -41,7 +45,7 @@ test('teach in place in code-server', { timeout: 900_000, skip: e2eSkip() }, asy
   const temp = mkdtempSync(join(tmpdir(), 'sl-e2e-teach-'));
   const workspace = join(temp, 'workspace');
   mkdirSync(workspace);
-  writeFileSync(join(workspace, 'notes.txt'), `${LINES.join('\n')}\n`);
+  writeFileSync(join(workspace, 'notes.txt'), `${LINES.map((l) => l[0]).join('\n')}\n`);
   const labelsFile = join(workspace, '.sentence-lens', 'labels.csv');
   let cs: CodeServer | undefined;
   t.after(async () => {
@@ -51,27 +55,31 @@ test('teach in place in code-server', { timeout: 900_000, skip: e2eSkip() }, asy
   // The default model setting: the offline model shipped in the extension.
   cs = await startCodeServer({ workspace, vsix: vsixPath(), settings: { 'sentenceLens.device': 'cpu' } });
   await cs.openFile('notes.txt');
+  let target = { line: 0, sentence: '', want: '', was: '' };
   const sentimentOf = async (line: number) => (await cs!.decorationTexts()).find((d) => d.line === line && DECORATION.test(d.text))?.text.match(DECORATION)?.[2];
 
   await t.test('correcting a sentiment from the hover retrains the heads and the annotation follows', async () => {
     await cs!.runCommand('Sentence Lens: Annotate Document');
     await poll(async () => (await cs!.decorationTexts()).filter((d) => DECORATION.test(d.text)).length === LINES.length, 'every line annotated');
-    const before = await sentimentOf(TARGET_LINE);
-    assert.equal(before, 'negative', 'the offline model gets this sentence wrong');
-    const hover = await cs!.hover('ninety minutes');
+    const predicted = await Promise.all(LINES.map((_, i) => sentimentOf(i + 1)));
+    const i = LINES.findIndex((l, k) => predicted[k] !== l[1]);
+    assert.ok(i >= 0, `the model gets every sentiment here right (${predicted.join(', ')}); add a sentence it gets wrong`);
+    target = { line: i + 1, sentence: LINES[i]![0], want: LINES[i]![1], was: predicted[i]! };
+    // Hover a few words from the middle of the sentence.
+    const hover = await cs!.hover(target.sentence.split(' ').slice(1, 4).join(' '));
     assert.match(hover, /Label topic as…/);
     assert.match(hover, /Label sentiment as…/);
     await cs!.screenshot('teach-01-hover');
     await cs!.page.locator('.monaco-hover:not(.hidden) a', { hasText: 'Label sentiment as…' }).first().click();
     const widget = cs!.page.locator('.quick-input-widget');
-    const positive = widget.locator('.quick-input-list .monaco-list-row').filter({ has: cs!.page.locator('.label-name', { hasText: /^\s*positive\s*$/ }) }).first();
-    await positive.waitFor({ state: 'visible', timeout: 30_000 });
+    const choice = widget.locator('.quick-input-list .monaco-list-row').filter({ has: cs!.page.locator('.label-name', { hasText: new RegExp(`^\\s*${target.want}\\s*$`) }) }).first();
+    await choice.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await widget.locator('.quick-input-list').innerText(), /current prediction/);
     await cs!.screenshot('teach-02-label-as');
-    await positive.click();
-    await poll(async () => (await sentimentOf(TARGET_LINE)) === 'positive', 'the corrected annotation');
+    await choice.click();
+    await poll(async () => (await sentimentOf(target.line)) === target.want, 'the corrected annotation');
     await cs!.screenshot('teach-03-corrected');
-    assert.equal(readFileSync(labelsFile, 'utf8'), `sentence,sentiment\n${LINES[TARGET_LINE - 1]},positive\n`);
+    assert.equal(readFileSync(labelsFile, 'utf8'), `sentence,sentiment\n${target.sentence},${target.want}\n`);
     const status = cs!.page.locator('.part.statusbar', { hasText: /your labels: 1 · ready/ });
     await status.waitFor({ state: 'visible', timeout: 30_000 });
   });
@@ -93,7 +101,9 @@ test('teach in place in code-server', { timeout: 900_000, skip: e2eSkip() }, asy
     });
     for (const p of parsed) assert.ok(Math.abs(p.margin - (p.p1 - p.p2)) <= 1, `margin ${p.margin} is top-1 ${p.p1} minus top-2 ${p.p2}`);
     assert.deepEqual(parsed.map((p) => p.margin), [...parsed.map((p) => p.margin)].sort((a, b) => a - b), 'least certain first');
-    assert.ok(texts.some((x) => x.includes('ninety minutes') && x.includes('labelled positive')), 'the labelled sentence is marked');
+    // Filter the list to the labelled sentence: its row in the sentiment section is marked.
+    await cs!.page.locator('.quick-input-widget .quick-input-box input').fill(target.sentence.slice(0, 30));
+    await poll(async () => (await rows.allInnerTexts()).some((x) => x.includes(`labelled ${target.want}`)), 'the labelled sentence marked');
     await cs!.page.keyboard.press('Escape');
   });
 
@@ -109,6 +119,6 @@ test('teach in place in code-server', { timeout: 900_000, skip: e2eSkip() }, asy
   await t.test('Undo Last Label removes the row and the model answers as before', async () => {
     await cs!.runCommand('Sentence Lens: Undo Last Label');
     await poll(() => readFileSync(labelsFile, 'utf8') === 'sentence,sentiment\n', 'the row to go');
-    await poll(async () => (await sentimentOf(TARGET_LINE)) === 'negative', 'the annotation to return');
+    await poll(async () => (await sentimentOf(target.line)) === target.was, 'the annotation to return');
   });
 });
