@@ -7,13 +7,13 @@
  * ResponseError(REQUEST_CANCELLED, …) when the request was cancelled.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { Device, DeviceSetting, Pooling } from './engine/choices.js';
+import type { Device, DeviceSetting, Pooling, Precision, PrecisionSetting } from './engine/choices.js';
 import type { SentenceLensErrorCode } from './engine/errors.js';
 import type { SentenceMapData } from './engine/map/map-data.js';
 
 export type { SentenceMapData };
 
-export type { Device, DeviceSetting, Pooling };
+export type { Device, DeviceSetting, Pooling, Precision, PrecisionSetting };
 
 /** JSON-RPC error code for failures carrying a SentenceLensErrorCode in `data.code`. */
 export const SERVER_ERROR = -32001;
@@ -36,7 +36,7 @@ export function sameModel(a: LoadModelParams, b: LoadModelParams): boolean {
   return loadKey(a) === loadKey(b);
 }
 
-const MODEL_FIELDS = ['model', 'device', 'pooling', 'maxLength', 'batchSize', 'labels'] as const satisfies readonly (keyof LoadModelParams)[];
+const MODEL_FIELDS = ['model', 'device', 'precision', 'pooling', 'maxLength', 'batchSize', 'labels'] as const satisfies readonly (keyof LoadModelParams)[];
 // A field added to LoadModelParams must be added to MODEL_FIELDS (or here, if it does not change the model).
 const everyFieldKeyed: [Exclude<keyof LoadModelParams, (typeof MODEL_FIELDS)[number] | 'progressId'>] extends [never] ? true : false = true;
 void everyFieldKeyed;
@@ -45,6 +45,8 @@ export interface LoadModelParams {
   /** Hub id or local folder (already expanded: absolute, no `${…}` variables). */
   readonly model: string;
   readonly device: DeviceSetting;
+  /** Absent: fp32. */
+  readonly precision?: PrecisionSetting;
   /** Absent: the pooling the heads were trained with. */
   readonly pooling?: Pooling;
   readonly maxLength?: number;
@@ -122,6 +124,9 @@ export interface ModelInfo {
   readonly adapter?: 'software' | 'unknown';
   /** With device "auto": which device, why, and the measured figures, in one sentence. */
   readonly deviceReason?: string;
+  readonly precision: Precision;
+  /** Why the precision asked for was not used (absent when it was). */
+  readonly precisionFallback?: string;
   readonly tasks: readonly TaskInfo[];
   readonly dim: number;
   readonly pooling: Pooling;

@@ -58,6 +58,7 @@ export class ModelService {
       if (id) this.opts.progress({ id, kind: 'load', message: `loading ${p.model}` });
       const model = await SentenceModel.load(p.model, {
         device: p.device,
+        precision: p.precision,
         pooling: p.pooling,
         maxLength: p.maxLength,
         batchSize: p.batchSize,
@@ -105,6 +106,8 @@ export class ModelService {
         fallbacks: model.fallbacks,
         ...(model.deviceChoice.adapter ? { adapter: model.deviceChoice.adapter } : {}),
         ...(model.deviceChoice.reason ? { deviceReason: model.deviceChoice.reason } : {}),
+        precision: model.precision.precision,
+        ...(model.precision.fallback ? { precisionFallback: model.precision.fallback } : {}),
         tasks: model.tasks.map((t) => ({ name: t.name, labels: [...t.labels] })),
         dim: model.dim,
         pooling: model.pooling,
