@@ -134,3 +134,13 @@ export const StatusRequest = new RequestType0<StatusResult, ErrorData>('sentence
 /** Releases the model; the server exits once the reply is sent. */
 export const ShutdownRequest = new RequestType0<void, ErrorData>('sentenceLens/shutdown');
 export const ProgressNotification = new NotificationType<ProgressParams>('sentenceLens/progress');
+
+/**
+ * The server's log is its stderr, one message a line, which the extension copies into its log.
+ * Lines carrying this mark are detail (per-request figures) that the extension logs at debug level.
+ */
+export const DEBUG_MARK = '[debug] ';
+
+export function isDebugLine(line: string): boolean {
+  return line.includes(DEBUG_MARK);
+}

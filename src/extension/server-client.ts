@@ -35,6 +35,7 @@ import {
   type StatusResult,
   StatusRequest,
   type TextsParams,
+  isDebugLine,
   loadKey,
 } from '../protocol.js';
 
@@ -55,8 +56,8 @@ export type ClientState = 'stopped' | 'starting' | 'loading' | 'ready' | 'error'
 
 export interface ServerClientOptions {
   readonly serverPath: string;
-  /** Server stderr lines and client events. */
-  readonly log: (line: string) => void;
+  /** Server stderr lines and client events; `debug` for the server's detail lines (protocol DEBUG_MARK). */
+  readonly log: (line: string, level?: 'debug') => void;
   readonly onProgress?: (p: ProgressParams) => void;
   readonly onState?: (state: ClientState, detail?: string) => void;
   readonly onModel?: (info: ModelInfo) => void;
@@ -268,7 +269,7 @@ export class ServerClient {
       env: { ...(this.opts.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' },
     });
     for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (l) => this.opts.log(l));
+      if (stream) createInterface({ input: stream }).on('line', (l) => (isDebugLine(l) ? this.opts.log(l, 'debug') : this.opts.log(l)));
     }
     const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     let rejectDied!: (e: Error) => void;

@@ -86,6 +86,11 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Keep temporary folders after close() (for debugging). */
   keepTemp?: boolean;
+  /**
+   * The workbench's log level (code-server's --log, passed on to VS Code): 'debug' makes the
+   * extensions' LogOutputChannel debug lines reach extensionHostLog(). Default: VS Code's (info).
+   */
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
 
 export interface DecorationText {
@@ -200,6 +205,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
       '--disable-workspace-trust',
       '--disable-getting-started-override',
       '--ignore-last-opened',
+      ...(opts.logLevel ? ['--log', opts.logLevel] : []),
       workspace,
     ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env },
