@@ -37,6 +37,7 @@ import {
   type TextsParams,
   isDebugLine,
   loadKey,
+  sameModel,
 } from '../protocol.js';
 
 export type ClientErrorCode = ErrorData['code'] | 'SERVER_DIED' | 'GAVE_UP';
@@ -192,7 +193,9 @@ export class ServerClient {
           return info;
         },
         (e: unknown) => {
-          if (this.gen === gen && !(e instanceof ClientError && e.code === 'SERVER_DIED')) {
+          // A load superseded by a newer choice is not the state of the server: the newer load's is.
+          const stillWanted = this.desired !== undefined && sameModel(this.desired, params);
+          if (this.gen === gen && stillWanted && !(e instanceof ClientError && e.code === 'SERVER_DIED')) {
             this.opts.onState?.('error', e instanceof Error ? e.message : String(e));
           }
           throw e;
@@ -290,7 +293,11 @@ export class ServerClient {
         // Bring the model back before the next command needs it (back-off applies).
         if (this.desired && !this.disposed) {
           const want = this.desired;
-          void this.call((g) => this.loadOn(g, want)).catch((e) => this.opts.log(`restart failed: ${e instanceof Error ? e.message : String(e)}`));
+          void this.call((g) => this.loadOn(g, want)).catch((e) => {
+            this.opts.log(`restart failed: ${e instanceof Error ? e.message : String(e)}`);
+            // Given up: no restart is coming, so "restarting" would be untrue.
+            if (e instanceof ClientError && e.code === 'GAVE_UP') this.opts.onState?.('error', e.message);
+          });
         }
       }
     };

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IPCMessageReader, IPCMessageWriter, type ResponseError, createMessageConnection } from 'vscode-jsonrpc/node';
 import { ClientError, ServerClient } from '../../src/extension/server-client.js';
+import { MAX_TEXT_CHARS, MAX_TEXTS } from '../../src/server/model-service.js';
 import { ClassifyRequest, type ErrorData, type LoadModelParams, type ProgressParams } from '../../src/protocol.js';
 import { offlineModelDir } from '../../src/bundled-files.js';
 import { makeTestModel } from '../support/model-folder.js';
@@ -178,6 +179,45 @@ test('the server itself answers a request that comes before any model with NO_MO
     const exited = once(child, 'exit');
     child.kill();
     await exited;
+  }
+});
+
+test('too many texts or a too long text is refused with a message that says the limit; the server stays usable', async () => {
+  const c = client();
+  try {
+    await c.load(params());
+    const many = Array.from({ length: MAX_TEXTS + 1 }, () => 'Hi.');
+    await assert.rejects(c.classify({ texts: many }), (e: ClientError) => e.code === 'BAD_ARGUMENT' && e.message === `${MAX_TEXTS + 1} texts in one request; at most ${MAX_TEXTS}`);
+    const long = ['Short.', 'x'.repeat(MAX_TEXT_CHARS + 1)];
+    await assert.rejects(c.embed({ texts: long }), (e: ClientError) => e.code === 'BAD_ARGUMENT' && e.message === `text 1 has ${MAX_TEXT_CHARS + 1} characters; at most ${MAX_TEXT_CHARS}`);
+    // At the limits themselves: answered.
+    assert.equal((await c.classify({ texts: ['word '.repeat(MAX_TEXT_CHARS / 5)] })).results[0]!.truncated, true);
+  } finally {
+    await c.dispose();
+  }
+});
+
+test('a model load superseded by a newer one is cancelled; the newer model is the one that answers', async () => {
+  const states: string[] = [];
+  const c = new ServerClient({ serverPath: SERVER, log: (l) => logs.push(l), onState: (s) => states.push(s) });
+  try {
+    const older = c.load(params());
+    const newer = c.load({ model: offlineModelDir(), device: 'cpu' });
+    await assert.rejects(older, (e: ClientError) => e.code === 'CANCELLED');
+    const info = await newer;
+    assert.equal(info.model, offlineModelDir());
+    assert.equal(c.model?.model, offlineModelDir());
+    const st = await c.status();
+    assert.equal(st.state, 'ready');
+    assert.equal(st.model?.model, offlineModelDir());
+    // The offline model's vocabulary and heads answer (it gets an unambiguous sentence right).
+    const { results } = await c.classify({ texts: [UNAMBIGUOUS[0]!.text] });
+    assert.equal(results[0]!.tasks['topic']!.label, UNAMBIGUOUS[0]!.topic);
+    assert.ok(logs.some((l) => /loadModel failed .*cancelled/.test(l)), 'the server logged the superseded load');
+    assert.equal(states.at(-1), 'ready', `states: ${states.join(' → ')}`);
+    assert.ok(!states.includes('error'), `a superseded load is no error: ${states.join(' → ')}`);
+  } finally {
+    await c.dispose();
   }
 });
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ignoredWorkspaceSettings, restrictedModeMessage } from '../../../src/extension/restricted-mode.js';
 import { DEFAULTS, OFFLINE_MODEL, expandModelPath, loadParams, modelChoice, readSettings } from '../../../src/extension/settings.js';
 
 const src = (o: Record<string, unknown>) => ({ get: <T>(k: string) => o[k] as T | undefined });
@@ -47,4 +48,11 @@ test('model choice: offline default, hub id, checkpoint overrides', () => {
   assert.equal(ck.label, 'checkpoint best');
   assert.deepEqual(loadParams(DEFAULTS, off), { model: '/ext/models/offline', device: 'auto', maxLength: 128, batchSize: 32 });
   assert.equal(loadParams({ ...DEFAULTS, pooling: 'cls' }, off).pooling, 'cls');
+});
+
+test('Restricted Mode: the workspace-set restricted settings are named, user ones are not', () => {
+  const cfg = (values: Record<string, { workspaceValue?: unknown; workspaceFolderValue?: unknown; globalValue?: unknown }>) => ({ inspect: (k: string) => values[k] });
+  assert.deepEqual(ignoredWorkspaceSettings(cfg({ model: { globalValue: '/m' }, device: { globalValue: 'cpu' } })), []);
+  assert.deepEqual(ignoredWorkspaceSettings(cfg({ model: { workspaceValue: '/evil', globalValue: '/m' }, device: { workspaceFolderValue: 'cuda' } })), ['sentenceLens.model', 'sentenceLens.device']);
+  assert.match(restrictedModeMessage(['sentenceLens.model']), /Restricted Mode — this workspace's sentenceLens\.model setting is ignored/);
 });
