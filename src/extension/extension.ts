@@ -7,7 +7,7 @@ import { Annotations } from './annotations.js';
 import { AutoAnnotator } from './auto-annotate.js';
 import { registerCommands } from './commands/index.js';
 import { ModelHost } from './model-host.js';
-import { ignoredWorkspaceSettings, restrictedModeMessage } from './restricted-mode.js';
+import { tellIfRestricted } from './restricted-notice.js';
 import { MODEL_KEYS, SECTION } from './settings.js';
 import { StatusBar } from './status-bar.js';
 
@@ -36,24 +36,12 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
     }),
   );
   status.update({ state: 'stopped', choice: h.wanted().choice });
-  tellIfRestricted(log);
+  void tellIfRestricted(log).catch((e) => log.warn(`reading the workspace settings failed: ${String(e)}`));
   // Trusting the workspace makes its model settings count: load what they name.
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void h.settingsChanged().catch((err) => h.showError(err))));
   log.info(`activated (extension ${context.extension.packageJSON.version}, VS Code ${vscode.version})`);
   // For tests and the benchmark: which process serves the model.
   return { serverPid: () => h.pid };
-}
-
-/** In Restricted Mode, says which of the workspace's settings are ignored (if any). */
-function tellIfRestricted(log: vscode.LogOutputChannel): void {
-  if (vscode.workspace.isTrusted) return;
-  const ignored = ignoredWorkspaceSettings(vscode.workspace.getConfiguration(SECTION));
-  if (ignored.length === 0) return;
-  const message = restrictedModeMessage(ignored);
-  log.warn(message);
-  void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((pick) => {
-    if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
-  });
 }
 
 export async function deactivate(): Promise<void> {

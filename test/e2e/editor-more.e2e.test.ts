@@ -142,7 +142,8 @@ test('Sentence Lens in code-server: status bar, clear, auto-annotate, embedding,
     await cs!.clearNotifications();
     const mark = cs!.outputChannelLines(CHANNEL).length;
     // Plain text first: had it been annotated, its pause would have ended before the markdown one's.
-    await cs!.setCursor(LINES.length + 2, 1);
+    await cs!.setCursor(LINES.length + 1, NEW_SENTENCE.length + 1);
+    await cs!.page.keyboard.press('Enter');
     await cs!.page.keyboard.insertText('The library opens at nine.');
     await cs!.openFile('notes.md');
     await cs!.setCursor(3, 1);

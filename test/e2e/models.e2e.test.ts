@@ -73,6 +73,9 @@ test('Sentence Lens in code-server: status bar error and loading, Select Modelâ€
   };
 
   /** Select Modelâ€¦ and the item whose label contains `label`. */
+  const idBox = async (): Promise<void> => {
+    await cs!.waitForText(quickInput.locator('.quick-input-title', { hasText: 'Hugging Face model id' }));
+  };
   const selectModel = async (label: string): Promise<void> => {
     await cs!.runCommand('Sentence Lens: Select Modelâ€¦');
     await quickInput.waitFor({ state: 'visible' });
@@ -80,13 +83,15 @@ test('Sentence Lens in code-server: status bar error and loading, Select Modelâ€
     await row.click();
   };
 
-  /** Types a folder into the simple open dialog (files.simpleDialog.enable) and accepts it. */
+  /** Types a folder into the simple open dialog (files.simpleDialog.enable) and chooses it. */
   const chooseFolder = async (dir: string): Promise<void> => {
     const input = quickInput.locator('.quick-input-box input');
-    await input.waitFor({ state: 'visible' });
+    // The dialog replaces the pick in the same widget, starting from the workspace folder's path.
+    await cs!.poll(async () => ((await input.inputValue()).startsWith('/') ? true : undefined), 'the open dialog');
     await input.fill(dir);
     await cs!.poll(async () => ((await input.inputValue()) === dir ? true : undefined), 'the dialog to take the path');
-    await cs!.page.keyboard.press('Enter');
+    // Enter would open the folder in the dialog; its OK button chooses the path typed.
+    await quickInput.locator('.monaco-button', { hasText: /^\s*OK\s*$/ }).first().click();
     await quickInput.waitFor({ state: 'hidden' });
   };
 
@@ -103,7 +108,7 @@ test('Sentence Lens in code-server: status bar error and loading, Select Modelâ€
   await t.test('Select Modelâ€¦ â†’ Hugging Face id: a malformed id is refused, an unknown one is reported, a known one downloads (loading shown)', async () => {
     await selectModel('Hugging Face model');
     const input = quickInput.locator('.quick-input-box input');
-    await input.waitFor({ state: 'visible' });
+    await idBox();
     await input.fill('not a valid id!');
     await cs!.waitForText(quickInput.locator('.quick-input-message', { hasText: /An id looks like "org\/name"/ }));
     await input.fill('org/missing');
@@ -116,7 +121,7 @@ test('Sentence Lens in code-server: status bar error and loading, Select Modelâ€
     // Slowly served weights keep the model loading long enough to see it.
     hub!.slow('model.safetensors', 50);
     await selectModel('Hugging Face model');
-    await input.waitFor({ state: 'visible' });
+    await idBox();
     await input.fill('org/tiny');
     await cs!.page.keyboard.press('Enter');
     await quickInput.waitFor({ state: 'hidden' });
