@@ -6,7 +6,9 @@
  * VS Code hides those values from the configuration API (inspect() too), so the workspace's
  * settings files themselves are read (JSON with comments, as VS Code writes them).
  */
-import { parse } from 'jsonc-parser';
+// The ES module build: the package's default (UMD) entry requires its parts at run time, which
+// a bundle does not carry.
+import { parse } from 'jsonc-parser/lib/esm/main.js';
 import { SECTION } from './settings.js';
 
 /** The restricted settings (checked against package.json by test/unit/package-json.test.ts). */
