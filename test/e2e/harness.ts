@@ -692,6 +692,22 @@ export class CodeServer {
       .map((l) => Number(l.trim().split(/\s+/)[0]));
   }
 
+  /**
+   * Chooses `path` in VS Code's own open dialog (files.simpleDialog.enable, set by
+   * DEFAULT_SETTINGS), which shows in the quick input: types the path and presses the dialog's
+   * OK button (Enter would open a folder inside the dialog instead of choosing it).
+   */
+  async chooseInOpenDialog(path: string, timeoutMs = 30_000): Promise<void> {
+    const widget = this.quickInput();
+    const input = widget.locator('.quick-input-box input');
+    // The dialog takes over the quick input, starting from a folder's path.
+    await this.poll(async () => ((await input.inputValue()).startsWith('/') ? true : undefined), 'the open dialog', timeoutMs);
+    await input.fill(path);
+    await this.poll(async () => ((await input.inputValue()) === path ? true : undefined), 'the dialog to take the path', timeoutMs);
+    await widget.locator('.monaco-button', { hasText: /^\s*OK\s*$/ }).first().click();
+    await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+  }
+
   /** Waits until a status bar item's text (icons left out) satisfies `ok`; returns the text. */
   async waitForStatusBarText(id: string, ok: (text: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
     const item = this.page.locator(`.part.statusbar [id*="${id}" i]`);

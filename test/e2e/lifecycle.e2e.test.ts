@@ -108,10 +108,11 @@ test('Sentence Lens in code-server: restart, crash limit, cancelling, selection 
   });
 
   await t.test('cancelling Annotate Document stops the model server mid-way; it answers the next command', async () => {
-    const userSettings = join(cs!.userDataDir, 'User', 'settings.json');
-    writeFileSync(userSettings, JSON.stringify({ ...JSON.parse(readFileSync(userSettings, 'utf8')), 'sentenceLens.model': slow }, null, 2));
+    // The slower model, so that annotating takes a while.
+    await cs!.runCommand('Sentence Lens: Select Model…');
+    await cs!.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: 'Local model folder' }).first().click();
+    await cs!.chooseInOpenDialog(slow);
     await cs!.openFile('long.txt');
-    // The settings change reloads the model (the slower one, so that annotating takes a while).
     await cs!.waitForStatusBarText('sentenceLens.status', (s) => s === 'slow-model · cpu', 'the slower model loaded', 120_000);
     const sentences = sentenceRanges(readFileSync(join(workspace, 'long.txt'), 'utf8')).length;
     const mark = cs!.outputChannelLines(CHANNEL).length;

@@ -83,17 +83,7 @@ test('Sentence Lens in code-server: status bar error and loading, Select Modelâ€
     await row.click();
   };
 
-  /** Types a folder into the simple open dialog (files.simpleDialog.enable) and chooses it. */
-  const chooseFolder = async (dir: string): Promise<void> => {
-    const input = quickInput.locator('.quick-input-box input');
-    // The dialog replaces the pick in the same widget, starting from the workspace folder's path.
-    await cs!.poll(async () => ((await input.inputValue()).startsWith('/') ? true : undefined), 'the open dialog');
-    await input.fill(dir);
-    await cs!.poll(async () => ((await input.inputValue()) === dir ? true : undefined), 'the dialog to take the path');
-    // Enter would open the folder in the dialog; its OK button chooses the path typed.
-    await quickInput.locator('.monaco-button', { hasText: /^\s*OK\s*$/ }).first().click();
-    await quickInput.waitFor({ state: 'hidden' });
-  };
+  const chooseFolder = (dir: string) => cs!.chooseInOpenDialog(dir);
 
   await t.test('a model that cannot load: an error with Select Modelâ€¦, and the status bar in its error state', async () => {
     await cs!.setCursor(1, 1);
@@ -115,7 +105,7 @@ test('Sentence Lens in code-server: status bar error and loading, Select Modelâ€
     await cs!.page.keyboard.press('Enter');
     await quickInput.waitFor({ state: 'hidden' });
     await cs!.waitForNotification(/org\/missing/, 120_000);
-    assert.equal(userSettings()['sentenceLens.model'], 'org/missing');
+    await cs!.poll(() => (userSettings()['sentenceLens.model'] === 'org/missing' ? true : undefined), 'sentenceLens.model = org/missing in the user settings');
     await cs!.clearNotifications();
 
     // Slowly served weights keep the model loading long enough to see it.
@@ -137,7 +127,7 @@ test('Sentence Lens in code-server: status bar error and loading, Select Modelâ€
   await t.test('Select Modelâ€¦ â†’ local model folder', async () => {
     await selectModel('Local model folder');
     await chooseFolder(folder);
-    assert.equal(userSettings()['sentenceLens.model'], folder);
+    await cs!.poll(() => (userSettings()['sentenceLens.model'] === folder ? true : undefined), 'sentenceLens.model = the folder in the user settings');
     await cs!.waitForStatusBarText(STATUS, (s) => s === 'folder-model Â· cpu', 'the folder model ready', 120_000);
     await classify();
   });
@@ -145,7 +135,7 @@ test('Sentence Lens in code-server: status bar error and loading, Select Modelâ€
   await t.test('Select Modelâ€¦ â†’ checkpoint: it overrides the model while set', async () => {
     await selectModel('Checkpoint');
     await chooseFolder(checkpoint);
-    assert.equal(userSettings()['sentenceLens.activeCheckpoint'], checkpoint);
+    await cs!.poll(() => (userSettings()['sentenceLens.activeCheckpoint'] === checkpoint ? true : undefined), 'sentenceLens.activeCheckpoint = the checkpoint in the user settings');
     await cs!.waitForStatusBarText(STATUS, (s) => s === 'checkpoint best Â· cpu', 'the checkpoint ready', 120_000);
     await classify();
   });
