@@ -13,6 +13,7 @@ import { type DefaultHeadsOptions, ensureDefaultHeads } from './default-heads.js
 /** Train topic/sentiment heads on the bundled data when the model has none. */
 export type DefaultHeadsSettings = Pick<DefaultHeadsOptions, 'dataCsv' | 'cacheDir' | 'onEvent'>;
 import { buildInferenceGraph } from './model/inference-graph.js';
+import { choosePrecision, deviceForPrecision, type PrecisionChoice, type PrecisionSetting } from './model/precision.js';
 import type { TaskSpec } from './model/heads.js';
 import type { Pooling } from './model/pooling.js';
 import type { Device, DeviceSetting } from './runtime/device.js';
@@ -22,6 +23,8 @@ import { SentenceTokenizer } from './tokenizer.js';
 
 export interface InferenceOptions {
   readonly device?: DeviceSetting;
+  /** fp32 (default), fp16 on a GPU, int8 on the CPU, or auto (model/precision.ts). */
+  readonly precision?: PrecisionSetting;
   /** Defaults to the pooling the heads were trained with, else mean. */
   readonly pooling?: Pooling;
   readonly normalize?: boolean;
@@ -63,6 +66,8 @@ export class SentenceModel {
     readonly tasks: readonly TaskSpec[],
     /** How the device was chosen: adapter kind, and for auto the measured reason. */
     readonly deviceChoice: InferenceDevice,
+    /** The precision it runs at, and why not the one asked for when it differs. */
+    readonly precision: PrecisionChoice,
   ) {}
 
   /** `model` is a hub id, a model folder or a checkpoint folder (see resolveModelSource). */
@@ -82,13 +87,17 @@ export class SentenceModel {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new SentenceLensError('BAD_ARGUMENT', `batch size must be a positive integer, got ${batchSize}`);
     const normalize = options.normalize ?? false;
-    const graph = buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks });
-    const bytes = graph.toBytes();
-    const choice = await inferenceDevice(options.device ?? 'auto', bytes, model.config, options.log);
+    const fp32 = buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks }).toBytes();
+    // The device is measured (auto) on the fp32 graph; the precision then follows the device.
+    const choice = await inferenceDevice(deviceForPrecision(options.precision, options.device ?? 'auto'), fp32, model.config, options.log);
     for (const f of choice.fallbacks) options.log?.(`device fallback: ${f}`);
+    const precision = await choosePrecision(options.precision ?? 'fp32', choice.device);
+    if (precision.fallback) options.log?.(`precision fallback: ${precision.fallback}`);
+    const bytes = precision.precision === 'fp32' ? fp32
+      : buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks, precision: precision.precision }).toBytes();
     const session = await createSession(bytes, choice.device);
-    options.log?.(`model ${model.dir} on ${choice.device}: ${model.config.numLayers} layers × ${model.config.hiddenSize}, ${tasks.length} task head(s), ${pooling} pooling`);
-    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks, choice);
+    options.log?.(`model ${model.dir} on ${choice.device} (${precision.precision}): ${model.config.numLayers} layers × ${model.config.hiddenSize}, ${tasks.length} task head(s), ${pooling} pooling`);
+    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks, choice, precision);
   }
 
   get dim(): number {

@@ -4,8 +4,8 @@
  * nothing from vscode. Bad values fall back to the default and are reported through `warn`.
  */
 import { SentenceLensError } from '../engine/errors.js';
-import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, DEVICE_SETTINGS, POOLING_DESCRIPTIONS, POOLINGS } from '../engine/choices.js';
-import type { DeviceSetting, LoadModelParams, Pooling } from '../protocol.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, DEVICE_SETTINGS, POOLING_DESCRIPTIONS, POOLINGS, PRECISION_SETTINGS } from '../engine/choices.js';
+import type { DeviceSetting, LoadModelParams, Pooling, PrecisionSetting } from '../protocol.js';
 import { DEFAULT_DECORATION_FORMAT } from './decoration-format.js';
 
 export const SECTION = 'sentenceLens';
@@ -16,6 +16,7 @@ export interface Settings {
   /** Hub id or folder; may hold ${extensionPath}, ${workspaceFolder}, ~. */
   readonly model: string;
   readonly device: DeviceSetting;
+  readonly precision: PrecisionSetting;
   /** 'auto': the pooling the heads were trained with. */
   readonly pooling: Pooling | 'auto';
   readonly maxLength: number;
@@ -49,6 +50,7 @@ export const INT_RANGES = { maxLength: { min: 2, max: 8192 }, batchSize: { min: 
 export const DEFAULTS: Settings = {
   model: OFFLINE_MODEL,
   device: 'auto',
+  precision: 'fp32',
   pooling: 'auto',
   maxLength: DEFAULT_MAX_LENGTH,
   batchSize: DEFAULT_BATCH_SIZE,
@@ -64,7 +66,7 @@ export const DEFAULTS: Settings = {
 };
 
 /** Settings whose change means the model must be reloaded. */
-export const MODEL_KEYS = ['model', 'device', 'pooling', 'maxLength', 'batchSize', 'activeCheckpoint'] as const;
+export const MODEL_KEYS = ['model', 'device', 'precision', 'pooling', 'maxLength', 'batchSize', 'activeCheckpoint'] as const;
 
 export interface ConfigSource {
   get<T>(key: string): T | undefined;
@@ -82,7 +84,7 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
     }
     return v.trim();
   };
-  const oneOf = <K extends 'device' | 'pooling'>(key: K, options: readonly Settings[K][]): Settings[K] => {
+  const oneOf = <K extends 'device' | 'precision' | 'pooling'>(key: K, options: readonly Settings[K][]): Settings[K] => {
     const v = cfg.get<unknown>(key);
     if (v === undefined || v === null) return DEFAULTS[key];
     if (!(options as readonly unknown[]).includes(v)) {
@@ -124,6 +126,7 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
   return {
     model: str('model', false),
     device: oneOf('device', DEVICE_SETTINGS),
+    precision: oneOf('precision', PRECISION_SETTINGS),
     pooling: oneOf('pooling', POOLING_SETTINGS),
     maxLength: int('maxLength'),
     batchSize: int('batchSize'),
@@ -179,6 +182,7 @@ export function loadParams(s: Settings, choice: ModelChoice): LoadModelParams {
   return {
     model: choice.model,
     device: s.device,
+    ...(s.precision === 'fp32' ? {} : { precision: s.precision }),
     ...(s.pooling === 'auto' ? {} : { pooling: s.pooling }),
     maxLength: s.maxLength,
     batchSize: s.batchSize,

@@ -23,7 +23,8 @@ export class StatusBar implements vscode.Disposable {
   update(s: HostState, activity: string | undefined = this.training): void {
     this.last = s;
     const model = s.model ? shortModel(s.choice?.label ?? s.model.model) : s.choice?.label ?? 'no model';
-    const device = s.model ? deviceLabel(s.model.device, s.model.adapter) : undefined;
+    // fp32 is the unremarkable case; a reduced precision is shown beside the device.
+    const device = s.model ? `${deviceLabel(s.model.device, s.model.adapter)}${s.model.precision && s.model.precision !== 'fp32' ? ` ${s.model.precision}` : ''}` : undefined;
     const where = device ? `${model} · ${device}` : model;
     const icons: Record<HostState['state'], string> = {
       stopped: '$(circle-outline)',
@@ -46,6 +47,7 @@ export class StatusBar implements vscode.Disposable {
     if (s.model) {
       tip.appendMarkdown(`\n\nDevice: ${device}${s.model.fallbacks.length ? ` (${s.model.fallbacks.join('; ')})` : ''}`);
       if (s.model.deviceReason) tip.appendMarkdown(`\n\n${s.model.deviceReason}`);
+      if (s.model.precisionFallback) tip.appendMarkdown(`\n\nPrecision: ${s.model.precision} (${s.model.precisionFallback})`);
       tip.appendMarkdown(`\n\nTasks: ${s.model.tasks.map((t) => t.name).join(', ')}`);
     }
     if (s.detail && (s.state === 'error' || s.state === 'crashed')) tip.appendMarkdown(`\n\n${s.detail}`);

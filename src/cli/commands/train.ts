@@ -110,6 +110,10 @@ function summary(r: TrainResult) {
     epoch: r.epoch,
     epochs: r.epochs,
     device: r.device,
+    // Where the optimizer ran (host, or in the graph with the state on the GPU) and the bytes
+    // that crossed between host and device (0 on the CPU).
+    optimizer: r.optimizer,
+    transfers: r.transfers,
     freeze: r.freeze,
     trainExamples: r.trainExamples,
     valExamples: r.valExamples,

@@ -8,6 +8,12 @@ export { ort };
 export interface SessionOptions {
   /** Threads for one op; defaults to ONNX Runtime's choice (all physical cores). */
   readonly intraOpThreads?: number;
+  /**
+   * Where outputs land on a GPU provider: 'gpu-buffer' (all) or per output name. Any GPU entry
+   * puts the session in IO-binding mode: feed every input and fetch every output on each run,
+   * and dispose() every gpu-buffer tensor it returns (notes/onnxruntime-node-gpu-buffers.md).
+   */
+  readonly outputLocation?: 'gpu-buffer' | Readonly<Record<string, 'cpu' | 'gpu-buffer'>>;
 }
 
 export async function createSession(model: Uint8Array, device: Device, options: SessionOptions = {}): Promise<Session> {
@@ -19,6 +25,7 @@ export async function createSession(model: Uint8Array, device: Device, options: 
     // Warnings such as "shape ops assigned to CPU" are expected with GPU providers; errors still show.
     logSeverityLevel: 3,
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    ...(options.outputLocation && device !== 'cpu' ? { preferredOutputLocation: options.outputLocation } : {}),
   });
 }
 

@@ -18,6 +18,7 @@ import { buildHead, type TaskSpec } from '../model/heads.js';
 import { pool, type Pooling } from '../model/pooling.js';
 import type { Device } from '../runtime/device.js';
 import { createSession, encoderFeeds, ort, type Session } from '../runtime/session.js';
+import { runCounted, TransferCounter } from '../runtime/transfers.js';
 import { multiTaskLoss } from './losses.js';
 import type { ParameterSet } from './step.js';
 import { buildTrainingGraph } from './train-graph.js';
@@ -49,6 +50,8 @@ export interface StepRunner {
   step(batch: RunnerBatch, dropoutSeed: bigint): Promise<StepOutput>;
   evaluate(batch: RunnerBatch): Promise<EvalOutput>;
   release(): Promise<void>;
+  /** Host ↔ device bytes its runs moved (absent: the runner does not count them). */
+  readonly transfers?: TransferCounter;
 }
 
 export interface RunnerOptions {
@@ -94,32 +97,28 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
   const evalSession = await createSession(ev.graph.toBytes(), options.device);
   const hasDropoutInput = !!options.dropout;
 
-  const dataFeeds = (b: CollatedBatch): Record<string, ort.Tensor> => {
-    const feeds = encoderFeeds(b, b.size, b.seqLen);
-    for (const t of tasks) {
-      feeds[`labels_${t.name}`] = new ort.Tensor('int64', b.labels[t.name]!, [b.size]);
-      feeds[`mask_${t.name}`] = new ort.Tensor('float32', b.masks[t.name]!, [b.size]);
-    }
-    return feeds;
-  };
+  const dataFeeds = (b: CollatedBatch) => batchFeeds(b, tasks);
   const paramFeeds = (list: readonly { name: string; input: string; shape: readonly number[] }[]): Record<string, ort.Tensor> =>
     Object.fromEntries(list.map((p) => [p.input, new ort.Tensor('float32', params.get(p.name), [...p.shape])]));
   const scalar = (t: ort.Tensor | undefined): number => (t ? (t.data as Float32Array)[0]! : 0);
+  const transfers = new TransferCounter();
 
   return {
     kind: 'full-graph',
+    transfers,
     async step(batch, seed) {
       if (!train) throw new Error('internal: nothing trains, so there is no training step');
       const feeds = { ...dataFeeds(batch.data), ...paramFeeds(train.inputs) };
       if (hasDropoutInput) feeds['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([seed]), []);
-      const out = await train.session.run(feeds);
+      const out = await runCounted(train.session, options.device, feeds, transfers);
       const grads = new Map<string, Float32Array>();
       for (const g of train.grads) grads.set(g.name, out[g.output]!.data as Float32Array);
       const losses = Object.fromEntries(train.lossTasks.map((t) => [t, scalar(out[`loss_${t}`])]));
       return { loss: scalar(out['loss']), losses, grads };
     },
     async evaluate(batch) {
-      const out = await evalSession.run({ ...dataFeeds(batch.data), ...paramFeeds(ev.inputs.map((p) => ({ ...p, shape: shapes.get(p.name)! }))) });
+      const feeds = { ...dataFeeds(batch.data), ...paramFeeds(ev.inputs.map((p) => ({ ...p, shape: shapes.get(p.name)! }))) };
+      const out = await runCounted(evalSession, options.device, feeds, transfers);
       const losses: Record<string, number> = {};
       const logits: Record<string, Float32Array> = {};
       for (const t of tasks) {
@@ -135,11 +134,21 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
   };
 }
 
+/** The batch's feeds: encoder inputs, and labels_<task> / mask_<task> per task. */
+export function batchFeeds(b: CollatedBatch, tasks: readonly TaskSpec[]): Record<string, ort.Tensor> {
+  const feeds = encoderFeeds(b, b.size, b.seqLen);
+  for (const t of tasks) {
+    feeds[`labels_${t.name}`] = new ort.Tensor('int64', b.labels[t.name]!, [b.size]);
+    feeds[`mask_${t.name}`] = new ort.Tensor('float32', b.masks[t.name]!, [b.size]);
+  }
+  return feeds;
+}
+
 /**
  * Forward only: logits and the unweighted loss of every task (weight-0 tasks included, so
  * their metrics are still reported). Trainable parameters are inputs, as in training.
  */
-function buildEvalGraph(
+export function buildEvalGraph(
   config: BertConfig,
   backbone: ReadonlyMap<string, Tensor>,
   heads: ReadonlyMap<string, Tensor>,

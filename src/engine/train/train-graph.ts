@@ -27,6 +27,11 @@ export interface TrainingGraphOptions {
    */
   readonly dropout?: { readonly rate?: number; readonly seedInput: true };
   readonly floatType?: 'float32' | 'float64';
+  /**
+   * Whether every gradient is a graph output (default). False when the caller consumes them
+   * inside the graph (the device-resident optimizer update, train/resident-graph.ts).
+   */
+  readonly gradOutputs?: boolean;
 }
 
 export interface TrainableParam {
@@ -35,6 +40,8 @@ export interface TrainableParam {
   readonly value: Value;
   /** Output name of its gradient: `grad:<name>`. */
   readonly grad: string;
+  /** The gradient inside the graph (an output only when `gradOutputs` is not false). */
+  readonly gradValue: Value;
 }
 
 export interface TrainingGraph {
@@ -85,7 +92,7 @@ export function addTaskInputs(g: Graph, tasks: readonly TaskSpec[]): TaskInputs[
   }));
 }
 
-export type HeadsLossOptions = Pick<TrainingGraphOptions, 'isTrainable' | 'lossWeights' | 'classWeights'>;
+export type HeadsLossOptions = Pick<TrainingGraphOptions, 'isTrainable' | 'lossWeights' | 'classWeights' | 'gradOutputs'>;
 
 /**
  * Everything above the pooled vector, shared by the full training graph and the heads-only
@@ -125,8 +132,9 @@ export function addHeadsLossesAndGrads(
   });
 
   const trainableValues = new Set(g.trainableParams.map((p) => p.value));
-  const trainable = [...params].filter(([, v]) => trainableValues.has(v)).map(([name, value]) => ({ name, value, grad: `grad:${name}` }));
-  const grads = grad(g, total, trainable.map((t) => t.value));
-  for (const t of trainable) g.output(grads.get(t.value)!, t.grad);
+  const chosen = [...params].filter(([, v]) => trainableValues.has(v));
+  const grads = grad(g, total, chosen.map(([, v]) => v));
+  const trainable = chosen.map(([name, value]) => ({ name, value, grad: `grad:${name}`, gradValue: grads.get(value)! }));
+  if (options.gradOutputs !== false) for (const t of trainable) g.output(t.gradValue, t.grad);
   return { trainable, lossTasks };
 }
