@@ -31,7 +31,7 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.cjs', format: 'cjs' },
   {
     ...common,
-    entryPoints: { server: 'src/server/main.ts', cli: 'src/cli/main.ts' },
+    entryPoints: { server: 'src/server/main.ts', trainer: 'src/trainer/main.ts', cli: 'src/cli/main.ts' },
     outdir: 'dist',
     format: 'esm',
     // esbuild's ESM output needs require() for the CJS packages it inlines.

@@ -27,6 +27,8 @@ export interface Settings {
   readonly minConfidence: number;
   /** A checkpoint folder that overrides `model` when set. */
   readonly activeCheckpoint: string;
+  /** Where training runs are saved: relative to the first workspace folder, or absolute. */
+  readonly runsFolder: string;
   /** Markdown headings are classified as sentences. */
   readonly annotateHeadings: boolean;
   /** Comments in source code are classified (other code never is). */
@@ -57,6 +59,7 @@ export const DEFAULTS: Settings = {
   decorationFormat: DEFAULT_DECORATION_FORMAT,
   minConfidence: 0,
   activeCheckpoint: '',
+  runsFolder: '.sentence-lens/runs',
   annotateHeadings: false,
   annotateComments: false,
   unknownVocabularyThreshold: 0.5,
@@ -72,7 +75,7 @@ export interface ConfigSource {
 export function readSettings(cfg: ConfigSource, warn: (message: string) => void = () => {}): Settings {
   const bad = (key: keyof Settings, value: unknown, expected: string): void =>
     warn(`setting ${SECTION}.${key} = ${JSON.stringify(value)} is not ${expected}; using ${JSON.stringify(DEFAULTS[key])}`);
-  const str = (key: 'model' | 'decorationFormat' | 'activeCheckpoint', allowEmpty: boolean): string => {
+  const str = (key: 'model' | 'decorationFormat' | 'activeCheckpoint' | 'runsFolder', allowEmpty: boolean): string => {
     const v = cfg.get<unknown>(key);
     if (v === undefined || v === null) return DEFAULTS[key];
     if (typeof v !== 'string' || (!allowEmpty && !v.trim())) {
@@ -132,6 +135,7 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
     decorationFormat: str('decorationFormat', false),
     minConfidence: share('minConfidence'),
     activeCheckpoint: str('activeCheckpoint', true),
+    runsFolder: str('runsFolder', false),
     annotateHeadings: bool('annotateHeadings'),
     annotateComments: bool('annotateComments'),
     unknownVocabularyThreshold: share('unknownVocabularyThreshold'),

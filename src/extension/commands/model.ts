@@ -94,6 +94,8 @@ export async function showActions(): Promise<void> {
     { label: '$(clear-all) Clear Annotations', command: 'sentenceLens.clearAnnotations' },
     { label: '$(search) Find Similar Sentences', command: 'sentenceLens.findSimilar' },
     { label: '$(sync) Toggle Auto-Annotate', command: 'sentenceLens.toggleAutoAnnotate' },
+    { label: '$(beaker) Open Training Panel', command: 'sentenceLens.openTrainingPanel' },
+    { label: '$(play) Train on CSV…', command: 'sentenceLens.trainOnCsv' },
     { label: '$(package) Select Model…', command: 'sentenceLens.selectModel' },
     { label: '$(chip) Select Device…', command: 'sentenceLens.selectDevice' },
     { label: '$(debug-restart) Restart Model Server', command: 'sentenceLens.restartServer' },
