@@ -32,7 +32,7 @@ const builds = [
   {
     ...common,
     // prose-worker: the worker thread that reads documents into sentences for the extension host.
-    entryPoints: { server: 'src/server/main.ts', cli: 'src/cli/main.ts', 'prose-worker': 'src/text/reader-worker.ts' },
+    entryPoints: { server: 'src/server/main.ts', trainer: 'src/trainer/main.ts', cli: 'src/cli/main.ts', 'prose-worker': 'src/text/reader-worker.ts' },
     outdir: 'dist',
     format: 'esm',
     // esbuild's ESM output needs require() for the CJS packages it inlines.

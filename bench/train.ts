@@ -4,6 +4,8 @@
  * MiniLM-L6 and bert-base shapes (one step = feeds + session.run + AdamW update on the host), and
  * the heads-only fast path on 1,000 sentences (embedding included) against embedding them alone.
  *   npm run bench:train [-- --shape minilm|bert-base|all] [--quick]
+ *   npm run bench:train -- --device webgpu [--shape small|minilm|bert-base|all] [--steps N]
+ *     (host-fed vs GPU-resident steps and bytes per step: bench/train-device.ts)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,10 +26,19 @@ import { ParameterSet, applyUpdate } from '../src/engine/train/step.js';
 import { buildTrainingGraph } from '../src/engine/train/train-graph.js';
 import { SHAPES, type Shape, generateShapeFolder } from './shapes.js';
 import { describeMachine, gemmPeak, gemmRate } from './machine.js';
+import { benchTrainOnDevice } from './train-device.js';
 
 
-const { values } = parseArgs({ options: { shape: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { shape: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false }, device: { type: 'string', default: 'cpu' }, steps: { type: 'string', default: '3' } },
+});
 const quick = values.quick!;
+// --device webgpu|cuda: host-fed vs GPU-resident training and bytes per step (bench/train-device.ts).
+if (values.device !== 'cpu') {
+  if (values.device !== 'webgpu' && values.device !== 'cuda') throw new Error('--device expects cpu, webgpu or cuda');
+  await benchTrainOnDevice(values.device, values.shape!, Number(values.steps));
+  process.exit(0);
+}
 const shapes = values.shape === 'all' ? (quick ? [SHAPES.minilm] : Object.values(SHAPES)) : [SHAPES[values.shape as keyof typeof SHAPES]];
 if (shapes.some((s) => !s)) throw new Error(`--shape expects minilm, bert-base or all`);
 

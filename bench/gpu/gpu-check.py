@@ -47,6 +47,14 @@ for name, L, H, A, I in [('MiniLM-L6 shape', 6, 384, 12, 1536), ('bert-base shap
             for _ in range(n): net(input_ids=x)
             torch.cuda.synchronize(); dt = (time.perf_counter() - t) / n
         rows.append(f'| {name} | inference batch {batch} × seq {seq} | PyTorch {torch.__version__} CUDA fp32 (no TF32, eager attention) | {batch/dt:.1f} sent/s | {dt*1000:.1f} ms |')
+        half = BertModel(cfg).cuda().half().eval()
+        with torch.no_grad():
+            for _ in range(3): half(input_ids=x)
+            torch.cuda.synchronize(); t = time.perf_counter(); n = 20
+            for _ in range(n): half(input_ids=x)
+            torch.cuda.synchronize(); dt = (time.perf_counter() - t) / n
+        rows.append(f'| {name} | inference batch {batch} × seq {seq} | PyTorch CUDA fp16 (.half(), eager attention) | {batch/dt:.1f} sent/s | {dt*1000:.1f} ms |')
+        del half
     net.train()
     opt = torch.optim.AdamW(net.parameters(), lr=1e-5)
     x = torch.randint(1000, 30000, (16, 64), device='cuda')

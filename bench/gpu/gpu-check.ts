@@ -1,6 +1,8 @@
 /**
- * The device-machine check: WebGPU on a real GPU computes what the CPU computes (inference and
- * a training step), throughput on both, and files for the Python cross-check (gpu-check.py).
+ * The device-machine check: WebGPU on a real GPU computes what the CPU computes (inference, a
+ * training step, GPU-resident training, fp16), throughput on both (fp32/fp16 inference;
+ * training host-fed vs resident with bytes per step), and files for the Python cross-check
+ * (gpu-check.py).
  * Bundled by bench/gpu/prepare.sh into .gpu/gpu-check.mjs; run by bench/gpu/run.sh there.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -10,16 +12,18 @@ import { generateModelFolder } from '../../src/engine/model/generate.js';
 import { DEFAULT_TASKS, initHeadWeights } from '../../src/engine/model/heads.js';
 import { writeHeads } from '../../src/engine/model/tasks-file.js';
 import { loadModelFolder } from '../../src/engine/model/load.js';
-import { buildInferenceGraph } from '../../src/engine/model/inference-graph.js';
 import { saveFullCheckpoint } from '../../src/engine/weights/checkpoint.js';
 import { exportOnnx } from '../../src/engine/export.js';
 import { buildTrainingGraph } from '../../src/engine/train/train-graph.js';
 import { chooseDevice, type Device } from '../../src/engine/runtime/device.js';
 import { createSession, ort } from '../../src/engine/runtime/session.js';
-import { describeMachine, timeIt } from '../machine.js';
+import { describeMachine } from '../machine.js';
+import { benchTrainOnDevice } from '../train-device.js';
+import { fp16Accuracy, inferenceRows, residentParity } from './gpu-speed.js';
 import { Rng } from '../../src/engine/random.js';
-import { bertParameterShapes, type Tensor } from '../../src/engine/model/bert-weights.js';
-import type { BertConfig } from '../../src/engine/model/config.js';
+import { parameterShapes } from '../../src/engine/model/weights.js';
+import type { Tensor } from '../../src/engine/model/tensor.js';
+import type { EncoderConfig } from '../../src/engine/model/encoder-config.js';
 
 const OUT = process.env['OUT'] ?? '/tmp/out';
 const SENTENCES = [
@@ -43,10 +47,10 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-function randomWeights(c: BertConfig, seed: number): Map<string, Tensor> {
+function randomWeights(c: EncoderConfig, seed: number): Map<string, Tensor> {
   const rng = new Rng(seed);
   const out = new Map<string, Tensor>();
-  for (const [name, shape] of bertParameterShapes(c)) {
+  for (const [name, shape] of parameterShapes(c)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     const ln = name.endsWith('LayerNorm.weight');
     for (let i = 0; i < data.length; i++) data[i] = ln ? 1 : 0.02 * rng.normal();
@@ -55,9 +59,9 @@ function randomWeights(c: BertConfig, seed: number): Map<string, Tensor> {
   return out;
 }
 
-const shapeCfg = (layers: number, hidden: number, heads: number, inter: number): BertConfig => ({
-  vocabSize: 30522, hiddenSize: hidden, numLayers: layers, numHeads: heads, intermediateSize: inter, maxPositions: 512,
-  typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1, padTokenId: 0,
+const shapeCfg = (layers: number, hidden: number, heads: number, inter: number): EncoderConfig => ({
+  modelType: 'bert', vocabSize: 30522, hiddenSize: hidden, numLayers: layers, numHeads: heads, intermediateSize: inter, maxPositions: 512,
+  typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1, padTokenId: 0, relativeAttentionBuckets: 0,
 });
 
 function idFeeds(batch: number, seq: number): Record<string, ort.Tensor> {
@@ -137,43 +141,17 @@ async function main() {
     grad_max_diff_relative_to_tensor_max: worstRel, worst_param: worstParam, params: tg.trainable.length,
   });
 
-  // 3. Throughput on this machine's CPU and GPU (WebGPU), random weights.
+  // 3. GPU-resident training (state on the device, update in the graph) vs the CPU path, and fp16.
+  log('resident_training_parity_webgpu_vs_cpu', await residentParity(tcfg, tw));
+  log('fp16_webgpu_vs_fp32_cpu_offline_model', await fp16Accuracy());
+
+  // 4. Throughput on this machine's CPU and GPU (WebGPU), random weights.
   const rows: string[] = [];
   // GPU_CHECK_SKIP_BENCH=1 (a dry run on a machine without a GPU) stops before the timings.
   const shapes = process.env['GPU_CHECK_SKIP_BENCH'] ? [] : [['MiniLM-L6 shape', shapeCfg(6, 384, 12, 1536)], ['bert-base shape', shapeCfg(12, 768, 12, 3072)]] as const;
-  for (const [name, c] of shapes) {
-    const w = randomWeights(c, 1);
-    const g = buildInferenceGraph(c, w, new Map(), { pooling: 'mean', normalize: false, tasks: [] }).toBytes();
-    for (const [batch, seq] of [[32, 128], [1, 32]]) {
-      const f = idFeeds(batch, seq);
-      for (const d of ['cpu', 'webgpu'] as Device[]) {
-        const s = await createSession(g, d);
-        await s.run(f);
-        const t = await timeIt(() => s.run(f), 3, 3000);
-        rows.push(`| ${name} | inference batch ${batch} × seq ${seq} | ${d} | ${(batch / (t.meanMs / 1000)).toFixed(1)} sent/s | ${t.meanMs.toFixed(1)} ms |`);
-        console.log(rows.at(-1));
-        await s.release();
-      }
-    }
-    const heads2 = initHeadWeights(DEFAULT_TASKS, c.hiddenSize, 2);
-    const tg2 = buildTrainingGraph(c, w, heads2, DEFAULT_TASKS, { pooling: 'mean', isTrainable: () => true });
-    const all2 = new Map([...w, ...heads2]);
-    const f2: Record<string, ort.Tensor> = idFeeds(16, 64);
-    for (const t of DEFAULT_TASKS) {
-      f2[`labels_${t.name}`] = new ort.Tensor('int64', BigInt64Array.from({ length: 16 }, (_, i) => BigInt(i % t.labels.length)), [16]);
-      f2[`mask_${t.name}`] = new ort.Tensor('float32', new Float32Array(16).fill(1), [16]);
-    }
-    for (const p of tg2.trainable) f2[p.name] = new ort.Tensor('float32', all2.get(p.name)!.data, [...all2.get(p.name)!.shape]);
-    const tb = tg2.graph.toBytes();
-    for (const d of ['cpu', 'webgpu'] as Device[]) {
-      const s = await createSession(tb, d);
-      await s.run(f2);
-      const t = await timeIt(() => s.run(f2), 3, 4000);
-      rows.push(`| ${name} | full fine-tune step (forward+backward, session.run) batch 16 × seq 64 | ${d} | ${(16 / (t.meanMs / 1000)).toFixed(1)} ex/s | ${t.meanMs.toFixed(1)} ms |`);
-      console.log(rows.at(-1));
-      await s.release();
-    }
-  }
+  for (const [name, c] of shapes) rows.push(...await inferenceRows(name, c, randomWeights(c, 1)));
+  // Training: CPU (host optimizer), WebGPU host-fed, WebGPU resident; bytes per step.
+  if (!process.env['GPU_CHECK_SKIP_BENCH']) log('training_rows', await benchTrainOnDevice('webgpu', process.env['GPU_CHECK_SHAPES'] ?? 'minilm,bert-base', 3));
   log('throughput_rows', rows);
   await writeFile(join(OUT, 'gpu-check.json'), JSON.stringify(results, null, 2));
 }

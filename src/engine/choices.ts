@@ -18,6 +18,26 @@ export const DEVICE_DESCRIPTIONS: Readonly<Record<DeviceSetting, string>> = {
   cuda: 'ONNX Runtime CUDA (install with ONNXRUNTIME_NODE_INSTALL=cuda12)',
 };
 
+/**
+ * Inference precision (model/precision.ts). The descriptions state each one's accuracy cost as
+ * measured on the bundled sentences (BENCHMARKS.md, "Precision").
+ */
+export const PRECISION_SETTINGS = ['fp32', 'fp16', 'int8', 'auto'] as const;
+export type PrecisionSetting = (typeof PRECISION_SETTINGS)[number];
+/** A precision actually used. */
+export type Precision = Exclude<PrecisionSetting, 'auto'>;
+
+export const PRECISION_DESCRIPTIONS: Readonly<Record<PrecisionSetting, string>> = {
+  fp32: 'Full precision: the reference results',
+  fp16: 'GPU only (webgpu, cuda): half-precision weights and activations. Embeddings within cosine 0.999 of fp32 and every label the same on the bundled sentences. On the CPU, fp32 is used',
+  int8: "CPU only: integer matrix products with int8 weights per output channel, about twice fp32's speed. Embeddings within cosine 0.99 of fp32; about 1 label in 500 differs on the bundled sentences. With device auto it runs on the CPU",
+  auto: 'fp16 on a GPU that supports it, fp32 on the CPU',
+};
+
+export function isPrecisionSetting(value: unknown): value is PrecisionSetting {
+  return (PRECISION_SETTINGS as readonly unknown[]).includes(value);
+}
+
 /** How token vectors become one sentence vector. */
 export const POOLINGS = ['mean', 'cls'] as const;
 export type Pooling = (typeof POOLINGS)[number];

@@ -9,13 +9,22 @@ import { basename, dirname, join } from 'node:path';
 import { DEFAULT_MAX_LENGTH } from './choices.js';
 import { SentenceLensError } from './errors.js';
 import type { DownloadOptions } from './hub.js';
+import { architectureOf, maxSequenceLength } from './model/architectures.js';
 import { buildInferenceGraph } from './model/inference-graph.js';
 import { loadModel } from './model/load.js';
+import type { Precision } from './model/precision.js';
 import type { Pooling } from './model/pooling.js';
 import { resolveModelSource } from './model/source.js';
-import { TOKENIZER_FILES } from './weights/checkpoint.js';
+import { TOKENIZER_FILES } from './model/tokenizer-files.js';
 
 export interface ExportOptions extends DownloadOptions {
+  /**
+   * fp32 (default); fp16 (for GPU serving); int8: encoder projections as int8 weights per
+   * output channel with activations quantized at run time (com.microsoft MatMulIntegerToFloat,
+   * ONNX Runtime's CPU integer GEMMs). Exported int8 weights use 7 bits, which no CPU's
+   * integer kernels can saturate, since the serving machine is unknown.
+   */
+  readonly precision?: Precision;
   readonly pooling?: Pooling;
   readonly normalize?: boolean;
   readonly maxLength?: number;
@@ -38,9 +47,11 @@ export async function exportOnnx(model: string, out: string, options: ExportOpti
   const tasks = loaded.heads?.tasksFile.tasks ?? [];
   const pooling = options.pooling ?? loaded.heads?.tasksFile.pooling ?? 'mean';
   const normalize = options.normalize ?? false;
-  const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, loaded.config.maxPositions);
-  const graph = buildInferenceGraph(loaded.config, loaded.backbone, loaded.heads?.weights ?? new Map(), { pooling, normalize, tasks });
-  const bytes = graph.toBytes({ 'sentence_lens.pooling': pooling, 'sentence_lens.normalize': String(normalize) });
+  const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, maxSequenceLength(loaded.config));
+  const precision = options.precision ?? 'fp32';
+  const int8Bits = 7;
+  const graph = buildInferenceGraph(loaded.config, loaded.backbone, loaded.heads?.weights ?? new Map(), { pooling, normalize, tasks, precision, int8: { bits: int8Bits } });
+  const bytes = graph.toBytes({ 'sentence_lens.pooling': pooling, 'sentence_lens.normalize': String(normalize), 'sentence_lens.precision': precision });
   const dir = dirname(out);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(out)}.tmp-${process.pid}`);
@@ -52,11 +63,18 @@ export async function exportOnnx(model: string, out: string, options: ExportOpti
     format: 1,
     model: basename(out),
     source: model,
-    inputs: { input_ids: 'int64 [batch, seq]', attention_mask: 'int64 [batch, seq]', token_type_ids: 'int64 [batch, seq]' },
+    architecture: architectureOf(loaded.config).modelClass,
+    inputs: {
+      input_ids: 'int64 [batch, seq]',
+      attention_mask: 'int64 [batch, seq]',
+      ...(architectureOf(loaded.config).tokenTypeInput ? { token_type_ids: 'int64 [batch, seq]' } : {}),
+    },
     outputs: { sentence_embedding: { dim: loaded.config.hiddenSize, normalized: normalize }, ...Object.fromEntries(tasks.map((t) => [`${t.name}_probs`, { labels: t.labels }])) },
     pooling,
     normalize,
     maxLength,
+    precision,
+    ...(precision === 'int8' ? { int8: { weights: `int8 per output channel, ${int8Bits}-bit range`, activations: 'uint8 per tensor, quantized at run time', op: 'DynamicQuantizeLinear + com.microsoft MatMulIntegerToFloat' } } : {}),
     tasks: tasks.map((t) => ({ name: t.name, labels: t.labels })),
   }, null, 2) + '\n');
   for (const f of TOKENIZER_FILES) {

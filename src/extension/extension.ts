@@ -15,8 +15,13 @@ import { FormatCheck } from './format-check.js';
 import { ModelChangeRefresher } from './model-change.js';
 import { registerSentenceMap } from './map/map-command.js';
 import { ModelHost } from './model-host.js';
+import { tellIfRestricted } from './restricted-notice.js';
 import { MODEL_KEYS, SECTION } from './settings.js';
 import { StatusBar } from './status-bar.js';
+import { registerTraining } from './training/commands.js';
+import { LABEL_AS, labelLinksMarkdown } from './labels/hover-links.js';
+import { registerLabelCommands } from './labels/commands.js';
+import { Teacher } from './labels/teacher.js';
 
 let host: ModelHost | undefined;
 
@@ -31,6 +36,12 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
   const ctx = { host: h, reader, annotations, log, status };
   const auto = new AutoAnnotator(ctx);
   const formatCheck = new FormatCheck(log);
+  const teacher = new Teacher(ctx);
+  annotations.setHoverExtra((doc, a) => {
+    const tasks = Object.keys(a.result.tasks);
+    if (tasks.length === 0 || teacher.unavailable()) return undefined;
+    return { markdown: labelLinksMarkdown({ uri: doc.uri.toString(), start: a.start, end: a.end }, tasks, teacher.given(a.text)), commands: [LABEL_AS] };
+  });
   context.subscriptions.push(
     log,
     status,
@@ -43,6 +54,9 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
       if (s.state === 'ready') formatCheck.check(h.settings().decorationFormat, s.model);
     }),
     ...registerCommands(ctx),
+    ...registerTraining(context, ctx),
+    teacher,
+    ...registerLabelCommands(ctx, teacher),
     ...registerSentenceMap(context, h, reader, log),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
@@ -57,6 +71,9 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
     // Activated after start-up: the editor already open gets annotated without waiting for an edit.
     if (vscode.window.activeTextEditor) auto.schedule(vscode.window.activeTextEditor.document);
   }
+  void tellIfRestricted(log).catch((e) => log.warn(`reading the workspace settings failed: ${String(e)}`));
+  // Trusting the workspace makes its model settings count: load what they name.
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void h.settingsChanged().catch((err) => h.showError(err))));
   log.info(`activated (extension ${context.extension.packageJSON.version}, VS Code ${vscode.version})`);
   // For tests and the benchmark: which process serves the model.
   return { serverPid: () => h.pid };

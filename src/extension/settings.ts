@@ -4,8 +4,8 @@
  * nothing from vscode. Bad values fall back to the default and are reported through `warn`.
  */
 import { SentenceLensError } from '../engine/errors.js';
-import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, DEVICE_SETTINGS, POOLING_DESCRIPTIONS, POOLINGS } from '../engine/choices.js';
-import type { DeviceSetting, LoadModelParams, Pooling } from '../protocol.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, DEVICE_SETTINGS, POOLING_DESCRIPTIONS, POOLINGS, PRECISION_SETTINGS } from '../engine/choices.js';
+import type { DeviceSetting, LoadModelParams, Pooling, PrecisionSetting } from '../protocol.js';
 import type { ProseOptions } from '../text/prose/languages.js';
 import { DEFAULT_DECORATION_FORMAT } from './decoration-format.js';
 
@@ -17,6 +17,7 @@ export interface Settings {
   /** Hub id or folder; may hold ${extensionPath}, ${workspaceFolder}, ~. */
   readonly model: string;
   readonly device: DeviceSetting;
+  readonly precision: PrecisionSetting;
   /** 'auto': the pooling the heads were trained with. */
   readonly pooling: Pooling | 'auto';
   readonly maxLength: number;
@@ -27,6 +28,8 @@ export interface Settings {
   readonly minConfidence: number;
   /** A checkpoint folder that overrides `model` when set. */
   readonly activeCheckpoint: string;
+  /** Where training runs are saved: relative to the first workspace folder, or absolute. */
+  readonly runsFolder: string;
   /** Markdown headings are classified as sentences. */
   readonly annotateHeadings: boolean;
   /** Comments in source code are classified (other code never is). */
@@ -48,6 +51,7 @@ export const INT_RANGES = { maxLength: { min: 2, max: 8192 }, batchSize: { min: 
 export const DEFAULTS: Settings = {
   model: OFFLINE_MODEL,
   device: 'auto',
+  precision: 'fp32',
   pooling: 'auto',
   maxLength: DEFAULT_MAX_LENGTH,
   batchSize: DEFAULT_BATCH_SIZE,
@@ -56,13 +60,14 @@ export const DEFAULTS: Settings = {
   decorationFormat: DEFAULT_DECORATION_FORMAT,
   minConfidence: 0,
   activeCheckpoint: '',
+  runsFolder: '.sentence-lens/runs',
   annotateHeadings: false,
   annotateComments: false,
   unknownVocabularyThreshold: 0.5,
 };
 
 /** Settings whose change means the model must be reloaded. */
-export const MODEL_KEYS = ['model', 'device', 'pooling', 'maxLength', 'batchSize', 'activeCheckpoint'] as const;
+export const MODEL_KEYS = ['model', 'device', 'precision', 'pooling', 'maxLength', 'batchSize', 'activeCheckpoint'] as const;
 
 export interface ConfigSource {
   get<T>(key: string): T | undefined;
@@ -76,7 +81,7 @@ export function proseOptions(s: Settings): ProseOptions {
 export function readSettings(cfg: ConfigSource, warn: (message: string) => void = () => {}): Settings {
   const bad = (key: keyof Settings, value: unknown, expected: string): void =>
     warn(`setting ${SECTION}.${key} = ${JSON.stringify(value)} is not ${expected}; using ${JSON.stringify(DEFAULTS[key])}`);
-  const str = (key: 'model' | 'decorationFormat' | 'activeCheckpoint', allowEmpty: boolean): string => {
+  const str = (key: 'model' | 'decorationFormat' | 'activeCheckpoint' | 'runsFolder', allowEmpty: boolean): string => {
     const v = cfg.get<unknown>(key);
     if (v === undefined || v === null) return DEFAULTS[key];
     if (typeof v !== 'string' || (!allowEmpty && !v.trim())) {
@@ -85,7 +90,7 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
     }
     return v.trim();
   };
-  const oneOf = <K extends 'device' | 'pooling'>(key: K, options: readonly Settings[K][]): Settings[K] => {
+  const oneOf = <K extends 'device' | 'precision' | 'pooling'>(key: K, options: readonly Settings[K][]): Settings[K] => {
     const v = cfg.get<unknown>(key);
     if (v === undefined || v === null) return DEFAULTS[key];
     if (!(options as readonly unknown[]).includes(v)) {
@@ -127,6 +132,7 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
   return {
     model: str('model', false),
     device: oneOf('device', DEVICE_SETTINGS),
+    precision: oneOf('precision', PRECISION_SETTINGS),
     pooling: oneOf('pooling', POOLING_SETTINGS),
     maxLength: int('maxLength'),
     batchSize: int('batchSize'),
@@ -135,6 +141,7 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
     decorationFormat: str('decorationFormat', false),
     minConfidence: share('minConfidence'),
     activeCheckpoint: str('activeCheckpoint', true),
+    runsFolder: str('runsFolder', false),
     annotateHeadings: bool('annotateHeadings'),
     annotateComments: bool('annotateComments'),
     unknownVocabularyThreshold: share('unknownVocabularyThreshold'),
@@ -181,6 +188,7 @@ export function loadParams(s: Settings, choice: ModelChoice): LoadModelParams {
   return {
     model: choice.model,
     device: s.device,
+    ...(s.precision === 'fp32' ? {} : { precision: s.precision }),
     ...(s.pooling === 'auto' ? {} : { pooling: s.pooling }),
     maxLength: s.maxLength,
     batchSize: s.batchSize,

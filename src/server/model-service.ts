@@ -4,7 +4,9 @@
  */
 import { SentenceLensError } from '../engine/errors.js';
 import { bundledDataCsv } from '../bundled-files.js';
-import { SentenceModel } from '../engine/inference.js';
+import type { SentenceModel } from '../engine/inference.js';
+import { prepareSentenceModel } from '../engine/prepare-model.js';
+import { LabelsHeads } from './labels-heads.js';
 import { mapRequest } from './map-request.js';
 import type {
   Classification,
@@ -14,6 +16,8 @@ import type {
   MapParams,
   ModelInfo,
   ProgressParams,
+  RetrainHeadsParams,
+  RetrainHeadsResult,
   SentenceMapData,
   ServerState,
   SimilarParams,
@@ -24,6 +28,8 @@ import type {
 
 export interface ServiceOptions {
   readonly log: (message: string) => void;
+  /** Per-request detail (how many sentences each classify request held). */
+  readonly debug?: (message: string) => void;
   readonly progress: (p: ProgressParams) => void;
 }
 
@@ -37,8 +43,13 @@ export class ModelService {
   private loading: Promise<SentenceModel> | undefined;
   private state: ServerState = 'idle';
   private lastError: string | undefined;
+  private readonly labels: LabelsHeads;
+  /** Sentences classified since the server started (the debug log reports it with each request). */
+  private classified = 0;
 
-  constructor(private readonly opts: ServiceOptions) {}
+  constructor(private readonly opts: ServiceOptions) {
+    this.labels = new LabelsHeads(opts.log);
+  }
 
   status(): StatusResult {
     return { state: this.state, model: this.info, error: this.lastError, pid: process.pid };
@@ -50,8 +61,9 @@ export class ModelService {
     this.state = 'loading';
     const attempt = (async () => {
       if (id) this.opts.progress({ id, kind: 'load', message: `loading ${p.model}` });
-      const model = await SentenceModel.load(p.model, {
+      const model = await prepareSentenceModel(p.model, {
         device: p.device,
+        precision: p.precision,
         pooling: p.pooling,
         maxLength: p.maxLength,
         batchSize: p.batchSize,
@@ -88,8 +100,10 @@ export class ModelService {
       }
       const old = this.model;
       this.model = model;
+      await this.labels.attach(model);
       await old?.release();
-      this.info = {
+      if (p.labels) await this.labels.applyIfCurrent(p.labels).catch((e: unknown) => this.opts.log(`labels heads not applied: ${(e as Error).message}`));
+      this.info = this.withLabels({
         model: p.model,
         dir: loc.dir,
         commit: loc.commit,
@@ -97,12 +111,14 @@ export class ModelService {
         fallbacks: model.fallbacks,
         ...(model.deviceChoice.adapter ? { adapter: model.deviceChoice.adapter } : {}),
         ...(model.deviceChoice.reason ? { deviceReason: model.deviceChoice.reason } : {}),
+        precision: model.precision.precision,
+        ...(model.precision.fallback ? { precisionFallback: model.precision.fallback } : {}),
         tasks: model.tasks.map((t) => ({ name: t.name, labels: [...t.labels] })),
         dim: model.dim,
         pooling: model.pooling,
         maxLength: model.maxLength,
         loadMs: Date.now() - started,
-      };
+      });
       this.state = 'ready';
       this.lastError = undefined;
       this.opts.log(`ready: ${p.model} on ${model.device}${model.deviceChoice.adapter === 'software' ? ' (software adapter)' : ''} in ${this.info.loadMs} ms`);
@@ -123,7 +139,10 @@ export class ModelService {
     const t0 = performance.now();
     const out = await this.run(p, signal);
     const results: Classification[] = out.map((r) => ({ tasks: r.tasks, truncated: r.truncated, unknownShare: r.unknownShare }));
-    return { results, inferenceMs: performance.now() - t0 };
+    const inferenceMs = performance.now() - t0;
+    this.classified += results.length;
+    this.opts.debug?.(`classify: ${results.length} sentence(s) in ${inferenceMs.toFixed(0)} ms; ${this.classified} since the server started`);
+    return { results, inferenceMs };
   }
 
   async embed(p: TextsParams, signal: AbortSignal): Promise<EmbedResult> {
@@ -140,6 +159,24 @@ export class ModelService {
     return { ranked };
   }
 
+  /** Retrains the heads from the labels file on top of the loaded model (see labels-heads.ts). */
+  async retrainHeads(p: RetrainHeadsParams, signal: AbortSignal): Promise<RetrainHeadsResult> {
+    await this.current();
+    const id = p.progressId;
+    const outcome = await this.labels.retrain(p, signal, (message) => id && this.opts.progress({ id, kind: 'load', message }));
+    this.info = this.withLabels(this.info!);
+    return { ...outcome, model: this.info };
+  }
+
+  /** The model's info with the tasks that answer now: the retrained heads' when they are on. */
+  private withLabels(info: ModelInfo): ModelInfo {
+    const active = this.labels.active;
+    const { labelsHeads: _, ...rest } = info;
+    const own = this.model?.tasks ?? [];
+    const tasks = (active?.tasks ?? own).map((t) => ({ name: t.name, labels: [...t.labels] }));
+    return active ? { ...rest, tasks, labelsHeads: { dir: active.dir, rows: active.rows } } : { ...rest, tasks };
+  }
+
   async map(p: MapParams, signal: AbortSignal): Promise<SentenceMapData> {
     return mapRequest(await this.current(), p, signal, this.opts.progress, checkTexts);
   }
@@ -147,6 +184,7 @@ export class ModelService {
   async release(): Promise<void> {
     const m = this.model;
     this.model = undefined;
+    await this.labels.attach(undefined);
     this.info = undefined;
     this.state = 'idle';
     await m?.release();
@@ -163,10 +201,12 @@ export class ModelService {
     if (p.texts.length === 0) return [];
     const model = await this.current();
     const id = p.progressId;
-    return model.run(p.texts, {
+    const out = await model.run(p.texts, {
       signal,
       onProgress: id ? (done, total) => this.opts.progress({ id, kind: 'batch', done, total }) : undefined,
     });
+    this.labels.remember(model, p.texts, out);
+    return this.labels.relabel(out);
   }
 }
 

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Graph, add, cast, concat, div, erf, exp, expand, gather, gelu, grad, l2Normalize, layerNorm, linear, log, logSoftmax, matmul, max, mul,
+  Graph, add, cast, concat, div, erf, exp, expand, gather, gelu, grad, l2Normalize, layerNorm, linear, log, logSoftmax, matmul, max, min, mul,
   neg, pow, reduceMean, reduceSum, reshape, reshapeTo, shapeOf, softmax, sqrt, squeeze, sub, tanh, transpose, unsqueeze,
 } from '../../src/engine/graph/index.js';
 import { ort } from '../../src/engine/runtime/session.js';
@@ -25,6 +25,8 @@ const cases: [string, CheckInput[], (g: Graph, x: any[]) => any][] = [
   ['Div broadcast', [s(2, 3), pos(3)], (g, [a, b]) => div(g, a, b)],
   ['Max', [s(3, 4), s(3, 4)], (g, [a, b]) => max(g, a, b)],
   ['Max against scalar broadcast', [s(3, 4), s(1)], (g, [a, b]) => max(g, a, b)],
+  ['Min', [s(3, 4), s(3, 4)], (g, [a, b]) => min(g, a, b)],
+  ['Min against scalar broadcast', [s(3, 4), s(1)], (g, [a, b]) => min(g, a, b)],
   ['Pow', [pos(3, 4), s(3, 4)], (g, [a, b]) => pow(g, a, b)],
   ['Sqrt', [pos(3, 4)], (g, [a]) => sqrt(g, a)],
   ['Tanh', [s(3, 4)], (g, [a]) => tanh(g, a)],

@@ -1,14 +1,14 @@
 import { SentenceLensError } from '../../engine/errors.js';
-import { SentenceModel } from '../../engine/inference.js';
+import { prepareSentenceModel } from '../../engine/prepare-model.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
 import { bundledDataCsv } from '../../bundled-files.js';
-import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, modelOrOffline } from '../shared-options.js';
+import { deviceOption, precisionOption, modelHelp, modelOptions, positiveInt, readSentences, modelOrOffline } from '../shared-options.js';
 
 export const classifyCommand: Command = {
   name: 'classify',
   summary: "print each sentence's label and probabilities per task as JSON",
-  usage: 'sentence-lens classify [--model M] [--device D] [--max-length N] TEXT...',
+  usage: 'sentence-lens classify [--model M] [--device D] [--precision P] [--max-length N] TEXT...',
   help: `${modelHelp}
 Sentences come from the arguments, or from stdin one per line.
 Prints [{"text", "tasks": {"<task>": {"label", "probs": {...}}}}, ...].`,
@@ -18,8 +18,9 @@ Prints [{"text", "tasks": {"<task>": {"label", "probs": {...}}}}, ...].`,
     const texts = await readSentences(positionals, io);
     const download = progressReporter(io.stderr, 'downloading', 'bytes');
     const heads = progressReporter(io.stderr, 'training');
-    const model = await SentenceModel.load(dir, {
+    const model = await prepareSentenceModel(dir, {
       device: deviceOption(values),
+      precision: precisionOption(values),
       maxLength: positiveInt(values, 'max-length'),
       batchSize: positiveInt(values, 'batch-size'),
       log: (m) => io.stderr.write(`${m}\n`),

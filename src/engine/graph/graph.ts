@@ -3,12 +3,15 @@
  * ONNX ModelProto. Ops live in ./ops, one file per family; each op appends a node here and
  * attaches the rule that differentiates it, so `grad()` can sweep the recorded nodes backwards.
  */
-import { ModelProto, OnnxDataType, AttributeType } from './onnx-proto.js';
+import { FLOAT16_MAX, toFloat16 } from './float16.js';
+import { AttributeType, encodeModel, type InitializerBytes, OnnxDataType } from './onnx-proto.js';
 
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
+export type DType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+/** The element types a graph computes in: float64 for exact gradient checks, float16 for fast GPU inference. */
+export type FloatType = 'float32' | 'float64' | 'float16';
 
 /** Float values carry gradients; integer and bool values (ids, shapes, masks) do not. */
-export const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64';
+export const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64' || t === 'float16';
 /** A dimension: a known size, or a symbol (batch, seq, …) fixed only when the model runs. */
 export type Dim = number | string;
 export type Shape = readonly Dim[];
@@ -51,7 +54,8 @@ export class Value {
 export type FloatArray = Float32Array | Float64Array;
 export interface TensorData {
   readonly shape: readonly number[];
-  readonly data: FloatArray | BigInt64Array | Int32Array | Uint8Array;
+  /** float16 data is a Uint16Array of IEEE half-precision bit patterns (see float16.ts). */
+  readonly data: FloatArray | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array;
 }
 
 export interface Parameter {
@@ -67,13 +71,28 @@ interface Initializer {
 }
 
 export interface GraphOptions {
-  /** Element type of every floating value: float64 makes exact gradient checks possible. */
-  readonly floatType?: 'float32' | 'float64';
+  /**
+   * Element type of every floating value: float64 makes exact gradient checks possible;
+   * float16 halves weights and activations for GPU inference (parameters given as float32
+   * are converted when added).
+   */
+  readonly floatType?: FloatType;
   readonly name?: string;
+  /**
+   * Replaces `linear` on a frozen weight with another spelling of the same product (int8
+   * integer GEMMs: model/precision.ts). Returns undefined to keep the plain Gemm.
+   */
+  readonly lowerLinear?: LinearLowering;
 }
 
+/**
+ * See GraphOptions.lowerLinear: `weight` is the frozen weight's tensor, PyTorch layout
+ * [out, in], and `name` its parameter name.
+ */
+export type LinearLowering = (g: Graph, x: Value, weight: TensorData, bias: Value | undefined, name: string) => Value | undefined;
+
 export class Graph {
-  readonly floatType: 'float32' | 'float64';
+  readonly floatType: FloatType;
   readonly nodes: Node[] = [];
   readonly inputs: Value[] = [];
   readonly params: Parameter[] = [];
@@ -84,10 +103,12 @@ export class Graph {
   private counter = 0;
   readonly domains = new Map<string, number>([['', 17]]);
   private readonly name: string;
+  readonly lowerLinear?: LinearLowering;
 
   constructor(options: GraphOptions = {}) {
     this.floatType = options.floatType ?? 'float32';
     this.name = options.name ?? 'sentence_lens';
+    this.lowerLinear = options.lowerLinear;
   }
 
   private uniqueName(hint: string): string {
@@ -125,9 +146,28 @@ export class Graph {
     return v;
   }
 
-  /** A scalar of the graph's float type. */
+  /** A constant tensor given as typed data (large weights: no detour through a number array). */
+  tensorConstant(tensor: TensorData, dtype: DType, hint = 'const'): Value {
+    const v = new Value(this.uniqueName(hint), dtype, tensor.shape, 'constant');
+    this.initializers.push({ name: v.name, dtype, tensor });
+    return v;
+  }
+
+  /** The data of a frozen parameter (an initializer), as given; undefined for anything else. */
+  frozenTensor(v: Value): TensorData | undefined {
+    if (v.kind !== 'param') return undefined;
+    const p = this.params.find((q) => q.value === v);
+    return p && !p.trainable ? p.tensor : undefined;
+  }
+
+  /**
+   * A scalar of the graph's float type. In float16 a value beyond its range saturates to
+   * ±65504 rather than becoming ±∞, so "very negative" constants (attention masks) stay finite
+   * and 0·c stays 0 instead of NaN.
+   */
   scalar(x: number): Value {
-    return this.constant([x], this.floatType, []);
+    const v = this.floatType === 'float16' ? Math.max(-FLOAT16_MAX, Math.min(FLOAT16_MAX, x)) : x;
+    return this.constant([v], this.floatType, []);
   }
 
   int64s(values: readonly number[]): Value {
@@ -166,6 +206,7 @@ export class Graph {
   private toFloatType(t: TensorData): TensorData {
     if (this.floatType === 'float64' && t.data instanceof Float32Array) return { shape: t.shape, data: Float64Array.from(t.data) };
     if (this.floatType === 'float32' && t.data instanceof Float64Array) return { shape: t.shape, data: Float32Array.from(t.data) };
+    if (this.floatType === 'float16' && (t.data instanceof Float32Array || t.data instanceof Float64Array)) return { shape: t.shape, data: toFloat16(t.data) };
     return t;
   }
 
@@ -175,10 +216,10 @@ export class Graph {
     const nodeProtos = this.nodes.map((n, i) => nodeProto(n, i));
     renames.forEach((o, i) => nodeProtos.push({ input: [o.value.name], output: [o.name], op_type: 'Identity', name: `output_${i}`, domain: '', attribute: [] }));
     const trainable = this.trainableParams.map((p) => p.value);
+    const used = new Set<string>([...this.nodes.flatMap((n) => n.inputs.map((v) => v.name)), ...this.outputs.map((o) => o.value.name)]);
     const graph = {
       name: this.name,
       node: nodeProtos,
-      initializer: this.initializers.map(tensorProto),
       input: [...this.inputs, ...trainable].map((v) => valueInfo(v.name, v)),
       output: this.outputs.map((o) => valueInfo(o.name, o.value)),
     };
@@ -187,10 +228,10 @@ export class Graph {
       opset_import: [...this.domains].map(([domain, version]) => ({ domain, version })),
       producer_name: 'sentence-lens',
       producer_version: '0.1.0',
-      graph,
       metadata_props: Object.entries(metadata).map(([key, value]) => ({ key, value })),
     };
-    return ModelProto.encode(ModelProto.fromObject(model)).finish();
+    // Only initializers some node reads: a weight a lowering replaced (int8) is left out.
+    return encodeModel(model, graph, this.initializers.filter((i) => used.has(i.name)).map(initializerBytes));
   }
 }
 
@@ -200,6 +241,12 @@ function typedArrayFor(dtype: DType, values: readonly number[] | readonly bigint
       return Float32Array.from(values as number[], Number);
     case 'float64':
       return Float64Array.from(values as number[], Number);
+    case 'float16':
+      return toFloat16(Float64Array.from(values as number[], Number));
+    case 'int8':
+      return Int8Array.from(values as number[], Number);
+    case 'uint8':
+      return Uint8Array.from(values as number[], Number);
     case 'int64':
       return BigInt64Array.from(values as bigint[], (x) => BigInt(x));
     case 'int32':
@@ -209,13 +256,11 @@ function typedArrayFor(dtype: DType, values: readonly number[] | readonly bigint
   }
 }
 
-function tensorProto(init: Initializer) {
+function initializerBytes(init: Initializer): InitializerBytes {
   const d = init.tensor.data;
   return {
-    name: init.name,
-    dims: init.tensor.shape.map(Number),
-    data_type: OnnxDataType[init.dtype],
-    raw_data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
+    header: { name: init.name, dims: init.tensor.shape.map(Number), data_type: OnnxDataType[init.dtype] },
+    raw: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
   };
 }
 

@@ -20,7 +20,7 @@ export interface EvaluateOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-export async function evaluateExamples(runner: StepRunner, examples: readonly Example[], tasks: readonly TaskSpec[], options: EvaluateOptions): Promise<EvalReport> {
+export async function evaluateExamples(runner: Pick<StepRunner, 'evaluate'>, examples: readonly Example[], tasks: readonly TaskSpec[], options: EvaluateOptions): Promise<EvalReport> {
   const names = tasks.map((t) => t.name);
   const matrices = new Map(tasks.map((t) => [t.name, new ConfusionMatrix(t.labels)]));
   const lossSum = new Map(names.map((n) => [n, 0]));

@@ -137,7 +137,7 @@ export class AdamW implements Optimizer {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
-  private readonly noDecay: (name: string) => boolean;
+  readonly noDecay: (name: string) => boolean;
   private readonly steps = new Map<string, number>();
   private readonly tensors = new Map<string, Float32Array>();
 
@@ -212,7 +212,7 @@ export class Sgd implements Optimizer {
   readonly dampening: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
-  private readonly noDecay: (name: string) => boolean;
+  readonly noDecay: (name: string) => boolean;
   private readonly steps = new Map<string, number>();
   private readonly tensors = new Map<string, Float32Array>();
 

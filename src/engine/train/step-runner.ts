@@ -11,13 +11,14 @@
  */
 import type { CollatedBatch } from '../data/dataset.js';
 import { Graph, type Value } from '../graph/index.js';
-import { buildBertEncoder, encoderInputs } from '../model/bert.js';
-import type { Tensor } from '../model/bert-weights.js';
-import type { BertConfig } from '../model/config.js';
+import { buildEncoder, encoderInputs } from '../model/encoder.js';
+import type { EncoderConfig } from '../model/encoder-config.js';
+import type { Tensor } from '../model/tensor.js';
 import { buildHead, type TaskSpec } from '../model/heads.js';
 import { pool, type Pooling } from '../model/pooling.js';
 import type { Device } from '../runtime/device.js';
 import { createSession, encoderFeeds, ort, type Session } from '../runtime/session.js';
+import { runCounted, TransferCounter } from '../runtime/transfers.js';
 import { multiTaskLoss } from './losses.js';
 import type { ParameterSet } from './step.js';
 import { buildTrainingGraph } from './train-graph.js';
@@ -49,10 +50,12 @@ export interface StepRunner {
   step(batch: RunnerBatch, dropoutSeed: bigint): Promise<StepOutput>;
   evaluate(batch: RunnerBatch): Promise<EvalOutput>;
   release(): Promise<void>;
+  /** Host ↔ device bytes its runs moved (absent: the runner does not count them). */
+  readonly transfers?: TransferCounter;
 }
 
 export interface RunnerOptions {
-  readonly config: BertConfig;
+  readonly config: EncoderConfig;
   /** All backbone and head tensors by name; trainable ones are read each step. */
   readonly params: ParameterSet;
   readonly tasks: readonly TaskSpec[];
@@ -94,32 +97,28 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
   const evalSession = await createSession(ev.graph.toBytes(), options.device);
   const hasDropoutInput = !!options.dropout;
 
-  const dataFeeds = (b: CollatedBatch): Record<string, ort.Tensor> => {
-    const feeds = encoderFeeds(b, b.size, b.seqLen);
-    for (const t of tasks) {
-      feeds[`labels_${t.name}`] = new ort.Tensor('int64', b.labels[t.name]!, [b.size]);
-      feeds[`mask_${t.name}`] = new ort.Tensor('float32', b.masks[t.name]!, [b.size]);
-    }
-    return feeds;
-  };
+  const dataFeeds = (b: CollatedBatch) => batchFeeds(b, tasks, config);
   const paramFeeds = (list: readonly { name: string; input: string; shape: readonly number[] }[]): Record<string, ort.Tensor> =>
     Object.fromEntries(list.map((p) => [p.input, new ort.Tensor('float32', params.get(p.name), [...p.shape])]));
   const scalar = (t: ort.Tensor | undefined): number => (t ? (t.data as Float32Array)[0]! : 0);
+  const transfers = new TransferCounter();
 
   return {
     kind: 'full-graph',
+    transfers,
     async step(batch, seed) {
       if (!train) throw new Error('internal: nothing trains, so there is no training step');
       const feeds = { ...dataFeeds(batch.data), ...paramFeeds(train.inputs) };
       if (hasDropoutInput) feeds['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([seed]), []);
-      const out = await train.session.run(feeds);
+      const out = await runCounted(train.session, options.device, feeds, transfers);
       const grads = new Map<string, Float32Array>();
       for (const g of train.grads) grads.set(g.name, out[g.output]!.data as Float32Array);
       const losses = Object.fromEntries(train.lossTasks.map((t) => [t, scalar(out[`loss_${t}`])]));
       return { loss: scalar(out['loss']), losses, grads };
     },
     async evaluate(batch) {
-      const out = await evalSession.run({ ...dataFeeds(batch.data), ...paramFeeds(ev.inputs.map((p) => ({ ...p, shape: shapes.get(p.name)! }))) });
+      const feeds = { ...dataFeeds(batch.data), ...paramFeeds(ev.inputs.map((p) => ({ ...p, shape: shapes.get(p.name)! }))) };
+      const out = await runCounted(evalSession, options.device, feeds, transfers);
       const losses: Record<string, number> = {};
       const logits: Record<string, Float32Array> = {};
       for (const t of tasks) {
@@ -135,12 +134,22 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
   };
 }
 
+/** The batch's feeds: encoder inputs, and labels_<task> / mask_<task> per task. */
+export function batchFeeds(b: CollatedBatch, tasks: readonly TaskSpec[], config: Pick<EncoderConfig, 'modelType'>): Record<string, ort.Tensor> {
+  const feeds = encoderFeeds(b, b.size, b.seqLen, config);
+  for (const t of tasks) {
+    feeds[`labels_${t.name}`] = new ort.Tensor('int64', b.labels[t.name]!, [b.size]);
+    feeds[`mask_${t.name}`] = new ort.Tensor('float32', b.masks[t.name]!, [b.size]);
+  }
+  return feeds;
+}
+
 /**
  * Forward only: logits and the unweighted loss of every task (weight-0 tasks included, so
  * their metrics are still reported). Trainable parameters are inputs, as in training.
  */
-function buildEvalGraph(
-  config: BertConfig,
+export function buildEvalGraph(
+  config: EncoderConfig,
   backbone: ReadonlyMap<string, Tensor>,
   heads: ReadonlyMap<string, Tensor>,
   tasks: readonly TaskSpec[],
@@ -148,7 +157,7 @@ function buildEvalGraph(
   isTrainable: (name: string) => boolean,
 ): { graph: Graph; inputs: { name: string; input: string }[] } {
   const g = new Graph({ name: 'sentence_lens_eval' });
-  const enc = buildBertEncoder(g, config, backbone, encoderInputs(g), { isTrainable });
+  const enc = buildEncoder(g, config, backbone, encoderInputs(g, config), { isTrainable });
   const pooled = pool(g, enc.tokens, enc.maskFloat, pooling);
   const params = new Map<string, Value>(enc.params);
   const losses = tasks.map((t) => {

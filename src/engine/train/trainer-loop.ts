@@ -11,12 +11,10 @@
 import { join } from 'node:path';
 import { collate, epochBatches, type Example } from '../data/dataset.js';
 import { dropoutSeed } from '../graph/ops/dropout.js';
-import { GradAccumulator } from './accumulate.js';
 import { evaluateExamples, type EvalReport } from './evaluate.js';
-import { createOptimizer, layerwiseLrDecay, type Optimizer, type OptimizerState, restoreOptimizer } from './optimizer.js';
+import type { OptimizerState } from './optimizer.js';
 import { LrSchedule } from './schedule.js';
-import { applyUpdate } from './step.js';
-import type { StepRunner } from './step-runner.js';
+import type { StepEngine } from './step-engine.js';
 import { saveRunCheckpoint } from './trainer-checkpoint.js';
 import type { ResolvedTrainOptions } from './trainer-options.js';
 import type { RunReporter } from './trainer-report.js';
@@ -29,7 +27,8 @@ export type RunStatus = 'completed' | 'early-stopped' | 'cancelled';
 export interface LoopContext {
   readonly o: ResolvedTrainOptions;
   readonly setup: RunSetup;
-  readonly runner: StepRunner;
+  /** Runs steps (and evaluations) and owns the optimizer: on the host, or on the GPU (step-engine.ts). */
+  readonly engine: StepEngine;
   readonly report: RunReporter;
   readonly signal?: AbortSignal;
   readonly fingerprint: string;
@@ -39,9 +38,6 @@ export interface LoopContext {
 interface LoopPlan extends LoopContext {
   readonly stepsPerEpoch: number;
   readonly schedule: LrSchedule;
-  readonly optimizer: Optimizer;
-  readonly lrMultiplier?: (name: string) => number;
-  readonly accumulator?: GradAccumulator;
   readonly outDirs: { readonly best: string; readonly last: string };
   /** Steps per entry of the training-loss history (about 200 entries per run). */
   readonly logEvery: number;
@@ -76,7 +72,7 @@ export interface LoopResult {
 }
 
 /** Mean losses over a window of steps. */
-class LossWindow {
+export class LossWindow {
   n = 0;
   private loss = 0;
   private readonly losses: Record<string, number> = {};
@@ -113,9 +109,9 @@ class EpochOrder {
 
 /** Evaluates `examples` with progress events (phase 'evaluating'). */
 export function evaluateWithProgress(ctx: LoopContext, examples: readonly Example[], split: 'train' | 'val'): Promise<EvalReport> {
-  const { o, setup, runner, report } = ctx;
+  const { o, setup, engine, report } = ctx;
   report.progress('evaluating', { done: 0, total: examples.length });
-  return evaluateExamples(runner, examples, setup.tasks, {
+  return evaluateExamples(engine, examples, setup.tasks, {
     batchSize: o.batchSize, padId: setup.model.tokenizer.padId, lossWeights: o.lossWeights, split,
     onProgress: (done, total) => report.progress('evaluating', { done, total }),
   });
@@ -134,11 +130,6 @@ export function planLoop(ctx: LoopContext, resumed?: { json: TrainingStateJson; 
     ...ctx,
     stepsPerEpoch,
     schedule: new LrSchedule({ baseLr: o.lr, totalSteps: at.totalSteps, decay: o.decay, warmup: o.warmup >= 1 ? { steps: o.warmup } : { fraction: o.warmup } }),
-    optimizer: resumed
-      ? restoreOptimizer(resumed.optimizer)
-      : createOptimizer(o.optimizer === 'adamw' ? { kind: 'adamw', weightDecay: o.weightDecay } : { kind: 'sgd', weightDecay: o.weightDecay }),
-    lrMultiplier: o.layerLrDecay !== 1 ? layerwiseLrDecay(setup.model.config.numLayers, o.layerLrDecay) : undefined,
-    accumulator: o.gradAccum > 1 ? new GradAccumulator('mean') : undefined,
     outDirs: { best: join(o.out, 'best'), last: join(o.out, 'last') },
     logEvery: Math.max(1, Math.ceil(at.totalSteps / 200)),
     order: new EpochOrder(train.map((e) => e.ids.length), o),
@@ -178,24 +169,16 @@ export async function runLoop(plan: LoopPlan, state: LoopState): Promise<LoopRes
 
 /** One optimizer step: gradAccum micro-batches forward and backward, then the update. */
 async function trainStep(plan: LoopPlan, state: LoopState): Promise<{ loss: number; losses: Record<string, number>; lr: number }> {
-  const { o, setup, runner, report } = plan;
+  const { o, setup, engine, report } = plan;
   const at = report.position;
   const names = setup.tasks.map((t) => t.name);
   const window = plan.order.of(at.epoch).slice(state.batchInEpoch, state.batchInEpoch + o.gradAccum);
   const t0 = performance.now();
-  const grads = [];
-  let loss = 0;
-  const losses: Record<string, number> = {};
-  for (const [i, indices] of window.entries()) {
-    const data = collate(setup.dataset.train, indices, names, setup.model.tokenizer.padId);
-    const out = await runner.step({ data, indices, split: 'train' }, dropoutSeed(o.seed, at.step * o.gradAccum + i));
-    grads.push(out.grads);
-    loss += out.loss / window.length;
-    for (const [t, l] of Object.entries(out.losses)) losses[t] = (losses[t] ?? 0) + l / window.length;
-    state.examplesDone += indices.length;
-  }
+  const batches = window.map((indices) => ({ data: collate(setup.dataset.train, indices, names, setup.model.tokenizer.padId), indices, split: 'train' as const }));
+  const seeds = window.map((_, i) => dropoutSeed(o.seed, at.step * o.gradAccum + i));
   const lr = plan.schedule.lrAt(at.step);
-  applyUpdate(setup.params, grads, plan.optimizer, lr, { maxGradNorm: o.maxGradNorm > 0 ? o.maxGradNorm : undefined, lrMultiplier: plan.lrMultiplier, accumulator: plan.accumulator });
+  const { loss, losses } = await engine.step(batches, seeds, lr);
+  for (const indices of window) state.examplesDone += indices.length;
   at.step++;
   state.batchInEpoch += window.length;
   state.trainSeconds += (performance.now() - t0) / 1000;
@@ -252,14 +235,17 @@ async function saveCheckpoint(plan: LoopPlan, state: LoopState, kind: 'best' | '
   const { report } = plan;
   report.progress('saving');
   const dir = plan.outDirs[kind];
-  await saveRunCheckpoint(dir, plan.setup, kind === 'last' ? { json: stateJson(plan, state), optimizer: plan.optimizer.state() } : undefined);
+  // On the GPU path the weights and moments come down from the device here, and only here.
+  await plan.engine.syncWeights();
+  const optimizer = kind === 'last' ? await plan.engine.optimizerState() : undefined;
+  await saveRunCheckpoint(dir, plan.setup, optimizer ? { json: stateJson(plan, state, optimizer), optimizer } : undefined);
   const step = report.position.step;
   report.emit({ type: 'checkpoint', kind, dir, step });
   if (kind === 'last') state.lastSaved = { dir, step };
 }
 
 /** Everything a resume needs besides the weights and the optimizer's tensors (training-state.ts). */
-function stateJson(plan: LoopPlan, state: LoopState): TrainingStateJson {
+function stateJson(plan: LoopPlan, state: LoopState, optimizer: OptimizerState): TrainingStateJson {
   const { o, setup, schedule, report } = plan;
   const { step, epoch, totalSteps } = report.position;
   const { dataset } = setup;
@@ -270,7 +256,7 @@ function stateJson(plan: LoopPlan, state: LoopState): TrainingStateJson {
     data: { trainCsv: o.csv, valCsv: o.val, trainLines: dataset.train.map((e) => e.line), valLines: dataset.val.map((e) => e.line), fingerprint: plan.fingerprint },
     tasks: dataset.tasks.map((t) => ({ name: t.name, column: t.column, labels: t.labels })),
     history: { evals: state.evals, train: state.trainLog }, earlyStopping: { ...state.early }, elapsedSeconds: report.elapsed(),
-    optimizer: plan.optimizer.state().json,
+    optimizer: optimizer.json,
   };
 }
 

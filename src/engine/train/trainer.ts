@@ -1,8 +1,9 @@
 /**
  * A training run, in phases: openRun (new options, or a resumed run's saved state), prepareRun
  * (model, data, heads, parameters: trainer-setup.ts), reportSetup (what the data and freeze
- * policy mean), createRunner (full graph, or the heads-only fast path for a frozen backbone),
- * then either evaluateOnly (nothing trains) or the optimisation loop (trainer-loop.ts: epochs
+ * policy mean), createStepEngine (trainer-engine.ts: the heads-only fast path for a frozen
+ * backbone; the full graph with the optimizer on the host on the CPU, or inside the graph with
+ * weights and moments kept on the GPU), then either evaluateOnly (nothing trains) or the optimisation loop (trainer-loop.ts: epochs
  * or max steps of seeded, length-bucketed batches, AdamW/SGD with warmup and decay, clipping,
  * accumulation and layer-wise LR; evaluation each epoch and every N steps, early stopping,
  * best and last checkpoints with the training state, exact resume, cancellation that finishes
@@ -13,8 +14,10 @@ import { chooseDevice, type DeviceChoice } from '../runtime/device.js';
 import type { EvalReport } from './evaluate.js';
 import { EventThrottle, type TrainEvent } from './events.js';
 import type { PooledCache } from './pooled-cache.js';
-import { createFullGraphRunner, type StepRunner } from './step-runner.js';
-import { createHeadsOnlyRunner } from './heads-runner.js';
+import type { StepRunner } from './step-runner.js';
+import type { StepEngine } from './step-engine.js';
+import { createStepEngine } from './trainer-engine.js';
+import type { Transfers } from '../runtime/transfers.js';
 import { evaluateWithProgress, type LoopContext, planLoop, runLoop } from './trainer-loop.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './trainer-options.js';
 import { RunReporter } from './trainer-report.js';
@@ -45,6 +48,10 @@ export interface TrainResult {
   readonly epochs: number;
   readonly device: string;
   readonly runner: StepRunner['kind'];
+  /** Where the optimizer ran: on the host, or inside the training graph with the state on the GPU. */
+  readonly optimizer: StepEngine['kind'];
+  /** Bytes moved between host and device in this process (0 on the CPU). */
+  readonly transfers: Transfers;
   readonly freeze: string;
   readonly trainExamples: number;
   readonly valExamples: number;
@@ -78,18 +85,22 @@ export async function train(options: TrainOptions | ResumeOptions, ctx: TrainCon
   const fingerprint = reportSetup(setup, report, resumed?.json);
   const device = await chooseDevice(o.device);
   for (const f of device.fallbacks) report.message('info', `device fallback: ${f}`);
-  const runner = await createRunner(setup, device, report, ctx);
-  const loop: LoopContext = { o, setup, runner, report, signal: ctx.signal, fingerprint };
-  const base = resultBase(setup, device, runner);
+  const engine = await createStepEngine(setup, device, {
+    signal: ctx.signal, pooledCache: ctx.pooledCache, optimizerState: resumed?.optimizer,
+    onEmbedding: (done, total) => report.progress('embedding', { done, total }),
+    message: (level, text) => report.message(level, text),
+  });
+  const loop: LoopContext = { o, setup, engine, report, signal: ctx.signal, fingerprint };
+  const base = resultBase(setup, device, engine);
   try {
     if (setup.nothingToTrain) return await evaluateOnly(loop, setup.nothingToTrain, base);
     const { plan, state } = planLoop(loop, resumed);
     const outcome = await runLoop(plan, state);
     await report.flush();
     const { step, totalSteps, epoch, epochs } = report.position;
-    return { ...base, ...outcome, step, totalSteps, epoch, epochs, elapsedSeconds: report.elapsed() };
+    return { ...base, ...outcome, transfers: engine.transfers.snapshot(), step, totalSteps, epoch, epochs, elapsedSeconds: report.elapsed() };
   } finally {
-    await runner.release();
+    await engine.release();
   }
 }
 
@@ -115,25 +126,13 @@ function reportSetup(setup: RunSetup, report: RunReporter, saved: TrainingStateJ
   return fingerprint;
 }
 
-async function createRunner(setup: RunSetup, device: DeviceChoice, report: RunReporter, ctx: TrainContext): Promise<StepRunner> {
-  const { options: o, model, params, tasks, dataset } = setup;
-  const dropout = o.dropout === 0 || (model.config.hiddenDropout === 0 && model.config.attentionDropout === 0) ? undefined : { rate: o.dropout };
-  const runnerOptions = { config: model.config, params, tasks, pooling: setup.pooling, lossWeights: o.lossWeights, dropout, device: device.device };
-  // A frozen backbone never changes a sentence's pooled vector: embed once, train the heads alone.
-  if (setup.trainsBackbone || setup.nothingToTrain) return createFullGraphRunner(runnerOptions, setup.shapes);
-  return createHeadsOnlyRunner({
-    ...runnerOptions, model, examples: dataset, maxLength: o.maxLength, batchSize: o.batchSize, signal: ctx.signal, cache: ctx.pooledCache,
-    onProgress: (done, total) => report.progress('embedding', { done, total }),
-  }, setup.shapes);
-}
+type ResultBase = Pick<TrainResult, 'device' | 'runner' | 'optimizer' | 'transfers' | 'freeze' | 'trainExamples' | 'valExamples' | 'warnings' | 'skipped'>;
 
-type ResultBase = Pick<TrainResult, 'device' | 'runner' | 'freeze' | 'trainExamples' | 'valExamples' | 'warnings' | 'skipped'>;
-
-function resultBase(setup: RunSetup, device: DeviceChoice, runner: StepRunner): ResultBase {
+function resultBase(setup: RunSetup, device: DeviceChoice, engine: StepEngine): ResultBase {
   const { dataset } = setup;
   return {
-    device: device.device, runner: runner.kind, freeze: setup.options.freeze, trainExamples: dataset.train.length, valExamples: dataset.val.length,
-    warnings: dataset.warnings.length, skipped: dataset.skipped.length,
+    device: device.device, runner: engine.runner, optimizer: engine.kind, transfers: engine.transfers.snapshot(), freeze: setup.options.freeze,
+    trainExamples: dataset.train.length, valExamples: dataset.val.length, warnings: dataset.warnings.length, skipped: dataset.skipped.length,
   };
 }
 
@@ -147,7 +146,7 @@ async function evaluateOnly(loop: LoopContext, why: string, base: ResultBase): P
   report.emit({ type: 'evaluation', step: 0, epoch: 0, report: metrics, improved: false });
   await report.flush();
   return {
-    ...base, status: 'evaluated-only', message: why, step: 0, totalSteps: 0, epoch: 0, epochs: 0, metrics, best: null, last: null,
+    ...base, transfers: loop.engine.transfers.snapshot(), status: 'evaluated-only', message: why, step: 0, totalSteps: 0, epoch: 0, epochs: 0, metrics, best: null, last: null,
     history: { evals: [{ step: 0, epoch: 0, report: metrics }], train: [] }, elapsedSeconds: report.elapsed(),
   };
 }

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Annotations } from '../annotations.js';
 import type { DocumentReader } from '../document-reader.js';
+import { MAX_SELECTION_CHARS } from '../limits.js';
 import type { ModelHost } from '../model-host.js';
 import { noProseReason } from '../../text/prose/languages.js';
 import type { SentenceRange } from '../../text/sentence-range.js';
@@ -17,8 +18,6 @@ export interface CommandContext {
   readonly status: StatusBar;
 }
 
-/** Classify Sentence refuses selections longer than this (Annotate Document is for whole texts). */
-export const MAX_SELECTION_CHARS = 100_000;
 
 /** targetSentences, with the reason shown to the user (and undefined returned) when there are none. */
 export async function targetSentencesOrExplain(ctx: CommandContext, editor: vscode.TextEditor, token?: vscode.CancellationToken): Promise<SentenceRange[] | undefined> {

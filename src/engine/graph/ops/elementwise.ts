@@ -64,6 +64,15 @@ export function max(g: Graph, a: Value, b: Value): Value {
   }));
 }
 
+/** Element-wise minimum (clipping scales). Ties send the gradient to a, as for max. */
+export function min(g: Graph, a: Value, b: Value): Value {
+  return binary(g, 'Min', a, b, binaryRule((g, dy, a, b) => {
+    const le = g.node('LessOrEqual', [a, b], [{ dtype: 'bool', shape: broadcastShapes(a.shape, b.shape) }])[0]!;
+    const mask = cast(g, le, dy.dtype);
+    return [mul(g, dy, mask), mul(g, dy, sub(g, g.scalar(1), mask))];
+  }));
+}
+
 export function pow(g: Graph, a: Value, b: Value): Value {
   return binary(g, 'Pow', a, b, binaryRule((g, dy, a, b, y, needs) => [
     needs[0] ? mul(g, dy, mul(g, b, pow(g, a, sub(g, b, g.scalar(1))))) : undefined,

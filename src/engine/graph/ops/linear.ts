@@ -48,6 +48,9 @@ const linearRule: BackwardRule = (g, node, [dy], needs) => {
  */
 export function linear(g: Graph, x: Value, weight: Value, bias?: Value): Value {
   if (x.rank !== 2 || weight.rank !== 2) throw new Error('linear expects a 2-D input and weight');
+  const frozen = g.lowerLinear && g.frozenTensor(weight);
+  const lowered = frozen ? g.lowerLinear!(g, x, frozen, bias, weight.name) : undefined;
+  if (lowered) return lowered;
   const shape = [x.shape[0]!, weight.shape[0]!];
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return g.node('Gemm', inputs, [{ dtype: x.dtype, shape }], { transB: 1 }, linearRule)[0]!;
