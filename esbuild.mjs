@@ -1,5 +1,9 @@
-// Bundles the extension (CJS, as VS Code loads it), the model server and the CLI (ESM on Node).
-// Native and heavy runtime packages stay external and ship in node_modules.
+// Bundles the extension (CJS, as VS Code loads it), the model server, the trainer and the CLI
+// (ESM on Node), and each webview's page script for the browser (src/webview/<view>/main.ts →
+// dist/webview/<view>.js). Native and heavy runtime packages stay external and ship in
+// node_modules; the webviews get everything bundled (UI elements, charts, zod) and the codicon
+// font copied beside them, so nothing is fetched from a CDN.
+import { cpSync, existsSync, readdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -16,6 +20,13 @@ const common = {
   logLevel: 'info',
 };
 
+/** Every folder of src/webview with a main.ts is a view. */
+const views = Object.fromEntries(
+  readdirSync('src/webview', { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(`src/webview/${d.name}/main.ts`))
+    .map((d) => [d.name, `src/webview/${d.name}/main.ts`]),
+);
+
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.cjs', format: 'cjs' },
   {
@@ -26,7 +37,22 @@ const builds = [
     // esbuild's ESM output needs require() for the CJS packages it inlines.
     banner: { js: "import { createRequire as __slCreateRequire } from 'node:module'; const require = __slCreateRequire(import.meta.url);" },
   },
+  {
+    bundle: true,
+    platform: 'browser',
+    target: ['chrome120'],
+    format: 'esm',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'info',
+    entryPoints: views,
+    outdir: 'dist/webview',
+  },
 ];
+
+// The codicon font and its stylesheet (@vscode-elements' vscode-icon reads the stylesheet by id).
+cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/webview/codicons/codicon.css');
+cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/webview/codicons/codicon.ttf');
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -16,7 +16,9 @@ import { loadModelFolder, type LoadedModel } from '../src/engine/model/load.js';
 import { createSession, ort } from '../src/engine/runtime/session.js';
 import { Rng } from '../src/engine/random.js';
 import { isTrainableFor, type FreezePolicy, formatFreezePolicy } from '../src/engine/train/freeze.js';
-import { HeadsTrainer, PooledCache, gatherRows, type RowLabels } from '../src/engine/train/heads-fast-path.js';
+import type { RowLabels } from '../src/engine/train/heads-graph.js';
+import { HeadsTrainer, gatherRows } from '../src/engine/train/heads-trainer.js';
+import { PooledCache } from '../src/engine/train/pooled-cache.js';
 import { AdamW } from '../src/engine/train/optimizer.js';
 import { ParameterSet, applyUpdate } from '../src/engine/train/step.js';
 import { buildTrainingGraph } from '../src/engine/train/train-graph.js';
@@ -153,9 +155,9 @@ async function benchHeadsOnly(model: LoadedModel, shape: Shape): Promise<string[
 
   // Fast path: embed (cold cache, written to disk), then train the heads for HEADS_EPOCHS epochs.
   const fastPath = async (cacheDir: string) => {
-    PooledCache.clearMemory();
+    const cache = new PooledCache();
     const f0 = performance.now();
-    const pooled = await PooledCache.compute(model, texts, { ...opts, cacheDir });
+    const pooled = await cache.compute(model, texts, { ...opts, cacheDir });
     const f1 = performance.now();
     const tasks = DEFAULT_TASKS;
     const heads = initHeadWeights(tasks, hidden, 3);
@@ -182,8 +184,8 @@ async function benchHeadsOnly(model: LoadedModel, shape: Shape): Promise<string[
     await trainer.release();
     const f2 = performance.now();
     // A later run over the same texts: the disk cache answers.
-    PooledCache.clearMemory();
-    await PooledCache.compute(model, texts, { ...opts, cacheDir });
+    cache.clearMemory();
+    await cache.compute(model, texts, { ...opts, cacheDir });
     const f3 = performance.now();
     return { totalMs: f2 - f0, embedMs: f1 - f0, trainMs: f2 - f1, cachedMs: f3 - f2, steps, loss };
   };

@@ -17,7 +17,9 @@ import type { Tensor } from '../../src/engine/model/bert-weights.js';
 import { createSession, ort, type Session } from '../../src/engine/runtime/session.js';
 import { SentenceTokenizer } from '../../src/engine/tokenizer.js';
 import { isTrainableFor, type FreezePolicy } from '../../src/engine/train/freeze.js';
-import { HeadsTrainer, PooledCache, gatherRows, taskFeeds, type RowLabels } from '../../src/engine/train/heads-fast-path.js';
+import { taskFeeds, type RowLabels } from '../../src/engine/train/heads-graph.js';
+import { HeadsTrainer, gatherRows } from '../../src/engine/train/heads-trainer.js';
+import { PooledCache } from '../../src/engine/train/pooled-cache.js';
 import { AdamW } from '../../src/engine/train/optimizer.js';
 import { ParameterSet, applyUpdate } from '../../src/engine/train/step.js';
 import { buildTrainingGraph, type TrainingGraph } from '../../src/engine/train/train-graph.js';
@@ -142,7 +144,7 @@ test('heads-only fast path matches the full graph with a frozen backbone (losses
   const paramsFull = new ParameterSet(copyTensors(heads), isTrainable);
 
   // Fast path: bucketed embedding (batch 5, so padding differs from the full batch), heads graph.
-  const pooled = await PooledCache.compute(model, texts, { pooling: 'mean', maxLength, batchSize: 5, device: 'cpu' });
+  const pooled = await new PooledCache().compute(model, texts, { pooling: 'mean', maxLength, batchSize: 5, device: 'cpu' });
   const fast = await HeadsTrainer.create({ hidden, tasks, heads, isTrainable });
   assert.deepEqual([...fast.trainableNames].sort(), full.trainable.map((p) => p.name).sort());
   const paramsFast = new ParameterSet(copyTensors(heads), isTrainable);
@@ -219,48 +221,47 @@ test('pooled cache: repeats hit memory then disk without a session run; other te
   try {
     const texts = (await readBundledSentences()).slice(20, 30);
     const opts = { pooling: 'mean' as const, maxLength: 64, batchSize: 4, device: 'cpu' as const, cacheDir };
-    PooledCache.clearMemory();
-    PooledCache.resetStats();
-    const first = await PooledCache.compute(model, texts, opts);
+    const cache = new PooledCache();
+    const first = await cache.compute(model, texts, opts);
     assert.equal(first.length, texts.length * model.config.hiddenSize);
-    assert.equal(PooledCache.stats.computed, 1);
-    assert.equal(PooledCache.stats.sessionRuns, 3); // 10 texts in buckets of 4
+    assert.equal(cache.stats.computed, 1);
+    assert.equal(cache.stats.sessionRuns, 3); // 10 texts in buckets of 4
     assert.equal((await readdir(cacheDir)).filter((f) => f.endsWith('.safetensors')).length, 1);
 
-    const again = await PooledCache.compute(model, texts, opts);
-    assert.deepEqual(PooledCache.stats, { memoryHits: 1, diskHits: 0, computed: 1, sessionRuns: 3 });
+    const again = await cache.compute(model, texts, opts);
+    assert.deepEqual(cache.stats, { memoryHits: 1, diskHits: 0, computed: 1, sessionRuns: 3 });
     assert.deepEqual(again, first);
 
-    PooledCache.clearMemory();
-    const fromDisk = await PooledCache.compute(model, texts, opts);
-    assert.deepEqual(PooledCache.stats, { memoryHits: 1, diskHits: 1, computed: 1, sessionRuns: 3 });
+    cache.clearMemory();
+    const fromDisk = await cache.compute(model, texts, opts);
+    assert.deepEqual(cache.stats, { memoryHits: 1, diskHits: 1, computed: 1, sessionRuns: 3 });
     assert.deepEqual(fromDisk, first);
 
     // The batch size only changes how the work is split: same key.
-    await PooledCache.compute(model, texts, { ...opts, batchSize: 8 });
-    assert.equal(PooledCache.stats.computed, 1);
+    await cache.compute(model, texts, { ...opts, batchSize: 8 });
+    assert.equal(cache.stats.computed, 1);
 
     const changedText = [...texts.slice(0, 9), `${texts[9]} Indeed.`];
-    const other = await PooledCache.compute(model, changedText, opts);
-    assert.equal(PooledCache.stats.computed, 2);
+    const other = await cache.compute(model, changedText, opts);
+    assert.equal(cache.stats.computed, 2);
     assertClose(other.subarray(0, 9 * model.config.hiddenSize), first.subarray(0, 9 * model.config.hiddenSize), 1e-5, 'unchanged rows');
 
-    await PooledCache.compute(model, texts, { ...opts, pooling: 'cls' });
-    assert.equal(PooledCache.stats.computed, 3);
-    await PooledCache.compute(model, texts, { ...opts, maxLength: 8 });
-    assert.equal(PooledCache.stats.computed, 4);
+    await cache.compute(model, texts, { ...opts, pooling: 'cls' });
+    assert.equal(cache.stats.computed, 3);
+    await cache.compute(model, texts, { ...opts, maxLength: 8 });
+    assert.equal(cache.stats.computed, 4);
     assert.equal((await readdir(cacheDir)).filter((f) => f.endsWith('.safetensors')).length, 4);
     // A bounded folder keeps the most recently used files: the first key (a disk hit above) stays.
     await new Promise((r) => setTimeout(r, 20));
-    PooledCache.clearMemory();
-    await PooledCache.compute(model, texts, opts);
-    assert.equal(PooledCache.stats.diskHits, 2);
-    await PooledCache.compute(model, texts, { ...opts, weightsKey: 'fine-tuned in memory, step 7', maxDiskEntries: 2 });
-    assert.equal(PooledCache.stats.computed, 5);
+    cache.clearMemory();
+    await cache.compute(model, texts, opts);
+    assert.equal(cache.stats.diskHits, 2);
+    await cache.compute(model, texts, { ...opts, weightsKey: 'fine-tuned in memory, step 7', maxDiskEntries: 2 });
+    assert.equal(cache.stats.computed, 5);
     assert.equal((await readdir(cacheDir)).filter((f) => f.endsWith('.safetensors')).length, 2);
-    PooledCache.clearMemory();
-    await PooledCache.compute(model, texts, opts);
-    assert.equal(PooledCache.stats.diskHits, 3);
+    cache.clearMemory();
+    await cache.compute(model, texts, opts);
+    assert.equal(cache.stats.diskHits, 3);
   } finally {
     await rm(cacheDir, { recursive: true, force: true });
   }

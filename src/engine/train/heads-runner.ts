@@ -6,7 +6,9 @@
  */
 import type { CollatedBatch, Example } from '../data/dataset.js';
 import type { LoadedModel } from '../model/load.js';
-import { HeadsTrainer, PooledCache, type RowLabels, gatherRows } from './heads-fast-path.js';
+import type { RowLabels } from './heads-graph.js';
+import { HeadsTrainer, gatherRows } from './heads-trainer.js';
+import { PooledCache } from './pooled-cache.js';
 import type { RunnerOptions, StepRunner } from './step-runner.js';
 
 export interface HeadsRunnerOptions extends RunnerOptions {
@@ -15,6 +17,8 @@ export interface HeadsRunnerOptions extends RunnerOptions {
   readonly maxLength: number;
   readonly batchSize: number;
   readonly cacheDir?: string;
+  /** Where the pooled vectors are kept; default: a cache of this runner's own. */
+  readonly cache?: PooledCache;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -28,8 +32,9 @@ function rowLabels(data: CollatedBatch, tasks: readonly string[]): RowLabels[] {
 export async function createHeadsOnlyRunner(o: HeadsRunnerOptions, shapes: ReadonlyMap<string, readonly number[]>): Promise<StepRunner> {
   const hidden = o.config.hiddenSize;
   const total = o.examples.train.length + o.examples.val.length;
+  const cache = o.cache ?? new PooledCache();
   const embed = async (examples: readonly Example[], offset: number) =>
-    PooledCache.compute(o.model, examples.map((e) => e.text), {
+    cache.compute(o.model, examples.map((e) => e.text), {
       pooling: o.pooling, maxLength: o.maxLength, batchSize: Math.max(o.batchSize, 32), device: o.device,
       cacheDir: o.cacheDir, signal: o.signal, onProgress: (done) => o.onProgress?.(offset + done, total),
     });

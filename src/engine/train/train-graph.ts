@@ -89,7 +89,7 @@ export type HeadsLossOptions = Pick<TrainingGraphOptions, 'isTrainable' | 'lossW
 
 /**
  * Everything above the pooled vector, shared by the full training graph and the heads-only
- * graph (heads-fast-path.ts): one head per task on `pooled`, outputs logits_<task>, the
+ * graph (heads-graph.ts): one head per task on `pooled`, outputs logits_<task>, the
  * multi-task loss (`loss`, `loss_<task>`), and `grad:<name>` for every trainable parameter,
  * those of `lowerParams` (the backbone's, when it trains) included.
  */
