@@ -7,32 +7,56 @@
  *   evaluateNow     validation, best checkpoint, early-stopping bookkeeping
  *   saveCheckpoint  best (weights) or last (weights + training state)
  *   finishLoop      the final evaluation and save, and the run's result
+ * What is trained on is behind LoopData: fine-tuning's labelled rows (finetune-data.ts) or
+ * masked-LM pretraining's packed sequences (pretrain/pretrain-data.ts); the loop itself, its
+ * schedule, optimizer, accumulation, clipping, evaluation, checkpoints and resume, is shared.
  */
 import { join } from 'node:path';
-import { collate, epochBatches, type Example } from '../data/dataset.js';
+import { epochBatches } from '../data/dataset.js';
 import { dropoutSeed } from '../graph/ops/dropout.js';
 import { GradAccumulator } from './accumulate.js';
-import { evaluateExamples, type EvalReport } from './evaluate.js';
+import type { EvalReport } from './evaluate.js';
 import { createOptimizer, layerwiseLrDecay, type Optimizer, type OptimizerState, restoreOptimizer } from './optimizer.js';
 import { LrSchedule } from './schedule.js';
-import { applyUpdate } from './step.js';
-import type { StepRunner } from './step-runner.js';
-import { saveRunCheckpoint } from './trainer-checkpoint.js';
+import { applyUpdate, type ParameterSet } from './step.js';
 import type { ResolvedTrainOptions } from './trainer-options.js';
 import type { RunReporter } from './trainer-report.js';
-import type { RunSetup } from './trainer-setup.js';
 import { type EvalRecord, STATE_FORMAT, type TrainingStateJson, type TrainLossRecord } from './training-state.js';
 
 export type RunStatus = 'completed' | 'early-stopped' | 'cancelled';
 
+/** The options the loop reads (fine-tuning's and pretraining's options both have them). */
+export type LoopOptions = Pick<ResolvedTrainOptions,
+  'batchSize' | 'gradAccum' | 'maxSteps' | 'epochs' | 'lr' | 'decay' | 'warmup' | 'optimizer' | 'weightDecay' | 'layerLrDecay' |
+  'seed' | 'shuffle' | 'out' | 'maxGradNorm' | 'evalEvery' | 'patience'>;
+
+/** The training state the loop writes; the data adds its own options, data and tasks (see LoopData.save). */
+export type LoopStateJson = Omit<TrainingStateJson, 'options' | 'data' | 'tasks'>;
+
+/** What a run trains on. */
+export interface LoopData {
+  /** Each training example's length in tokens: batches are length-bucketed by it. */
+  readonly trainLengths: readonly number[];
+  /** Whether there is anything to validate on (else: no evaluation, best checkpoint or early stopping). */
+  readonly hasValidation: boolean;
+  /** Forward and backward over the training examples at `indices` (their order in `trainLengths`). */
+  step(indices: readonly number[], epoch: number, dropoutSeed: bigint): Promise<{ loss: number; losses: Record<string, number>; grads: Map<string, Float32Array> }>;
+  /** Validation; early stopping and the best checkpoint watch its `loss`. */
+  evaluate(): Promise<EvalReport>;
+  /** Writes a checkpoint; `last` also carries the training state (the loop's part, to which the data adds its own). */
+  save(dir: string, state?: { json: LoopStateJson; optimizer: OptimizerState }): Promise<void>;
+}
+
 /** What the loop works with and never changes. */
 export interface LoopContext {
-  readonly o: ResolvedTrainOptions;
-  readonly setup: RunSetup;
-  readonly runner: StepRunner;
+  readonly o: LoopOptions;
+  /** The tensors the optimizer updates in place (the trainable ones). */
+  readonly params: ParameterSet;
+  /** Encoder layers, for layer-wise learning-rate decay. */
+  readonly numLayers: number;
+  readonly data: LoopData;
   readonly report: RunReporter;
   readonly signal?: AbortSignal;
-  readonly fingerprint: string;
 }
 
 /** The loop's fixed plan, made once per run. */
@@ -99,7 +123,7 @@ class EpochOrder {
 
   constructor(
     private readonly lengths: readonly number[],
-    private readonly o: Pick<ResolvedTrainOptions, 'batchSize' | 'seed' | 'shuffle'>,
+    private readonly o: Pick<LoopOptions, 'batchSize' | 'seed' | 'shuffle'>,
   ) {}
 
   of(epoch: number): number[][] {
@@ -111,23 +135,12 @@ class EpochOrder {
   }
 }
 
-/** Evaluates `examples` with progress events (phase 'evaluating'). */
-export function evaluateWithProgress(ctx: LoopContext, examples: readonly Example[], split: 'train' | 'val'): Promise<EvalReport> {
-  const { o, setup, runner, report } = ctx;
-  report.progress('evaluating', { done: 0, total: examples.length });
-  return evaluateExamples(runner, examples, setup.tasks, {
-    batchSize: o.batchSize, padId: setup.model.tokenizer.padId, lossWeights: o.lossWeights, split,
-    onProgress: (done, total) => report.progress('evaluating', { done, total }),
-  });
-}
-
 /** Sets the run's length on the reporter's position and builds the plan and state (resumed from `resumed` when given). */
-export function planLoop(ctx: LoopContext, resumed?: { json: TrainingStateJson; optimizer: OptimizerState }): { plan: LoopPlan; state: LoopState } {
-  const { o, setup, report } = ctx;
-  const train = setup.dataset.train;
+export function planLoop(ctx: LoopContext, resumed?: { json: LoopStateJson; optimizer: OptimizerState }): { plan: LoopPlan; state: LoopState } {
+  const { o, data, report } = ctx;
   const at = report.position;
   const saved = resumed?.json;
-  const stepsPerEpoch = Math.ceil(Math.ceil(train.length / o.batchSize) / o.gradAccum);
+  const stepsPerEpoch = Math.ceil(Math.ceil(data.trainLengths.length / o.batchSize) / o.gradAccum);
   at.totalSteps = saved?.totalSteps ?? o.maxSteps ?? o.epochs * stepsPerEpoch;
   at.epochs = o.maxSteps !== undefined ? Math.ceil(at.totalSteps / stepsPerEpoch) : o.epochs;
   const plan: LoopPlan = {
@@ -137,11 +150,11 @@ export function planLoop(ctx: LoopContext, resumed?: { json: TrainingStateJson; 
     optimizer: resumed
       ? restoreOptimizer(resumed.optimizer)
       : createOptimizer(o.optimizer === 'adamw' ? { kind: 'adamw', weightDecay: o.weightDecay } : { kind: 'sgd', weightDecay: o.weightDecay }),
-    lrMultiplier: o.layerLrDecay !== 1 ? layerwiseLrDecay(setup.model.config.numLayers, o.layerLrDecay) : undefined,
+    lrMultiplier: o.layerLrDecay !== 1 ? layerwiseLrDecay(ctx.numLayers, o.layerLrDecay) : undefined,
     accumulator: o.gradAccum > 1 ? new GradAccumulator('mean') : undefined,
     outDirs: { best: join(o.out, 'best'), last: join(o.out, 'last') },
     logEvery: Math.max(1, Math.ceil(at.totalSteps / 200)),
-    order: new EpochOrder(train.map((e) => e.ids.length), o),
+    order: new EpochOrder(data.trainLengths, o),
     startStep: at.step,
   };
   const evals = [...(saved?.history.evals ?? [])];
@@ -164,7 +177,7 @@ export function planLoop(ctx: LoopContext, resumed?: { json: TrainingStateJson; 
 /** Steps until the planned total, early stopping or cancellation; then the final evaluation and save. */
 export async function runLoop(plan: LoopPlan, state: LoopState): Promise<LoopResult> {
   const at = plan.report.position;
-  if (plan.setup.dataset.val.length === 0) plan.report.message('info', 'no validation rows: no evaluation, best checkpoint or early stopping');
+  if (!plan.data.hasValidation) plan.report.message('info', 'no validation rows: no evaluation, best checkpoint or early stopping');
   while (at.step < at.totalSteps && state.status === 'completed') {
     if (plan.signal?.aborted) {
       state.status = 'cancelled';
@@ -178,24 +191,22 @@ export async function runLoop(plan: LoopPlan, state: LoopState): Promise<LoopRes
 
 /** One optimizer step: gradAccum micro-batches forward and backward, then the update. */
 async function trainStep(plan: LoopPlan, state: LoopState): Promise<{ loss: number; losses: Record<string, number>; lr: number }> {
-  const { o, setup, runner, report } = plan;
+  const { o, data, report } = plan;
   const at = report.position;
-  const names = setup.tasks.map((t) => t.name);
   const window = plan.order.of(at.epoch).slice(state.batchInEpoch, state.batchInEpoch + o.gradAccum);
   const t0 = performance.now();
   const grads = [];
   let loss = 0;
   const losses: Record<string, number> = {};
   for (const [i, indices] of window.entries()) {
-    const data = collate(setup.dataset.train, indices, names, setup.model.tokenizer.padId);
-    const out = await runner.step({ data, indices, split: 'train' }, dropoutSeed(o.seed, at.step * o.gradAccum + i));
+    const out = await data.step(indices, at.epoch, dropoutSeed(o.seed, at.step * o.gradAccum + i));
     grads.push(out.grads);
     loss += out.loss / window.length;
     for (const [t, l] of Object.entries(out.losses)) losses[t] = (losses[t] ?? 0) + l / window.length;
     state.examplesDone += indices.length;
   }
   const lr = plan.schedule.lrAt(at.step);
-  applyUpdate(setup.params, grads, plan.optimizer, lr, { maxGradNorm: o.maxGradNorm > 0 ? o.maxGradNorm : undefined, lrMultiplier: plan.lrMultiplier, accumulator: plan.accumulator });
+  applyUpdate(plan.params, grads, plan.optimizer, lr, { maxGradNorm: o.maxGradNorm > 0 ? o.maxGradNorm : undefined, lrMultiplier: plan.lrMultiplier, accumulator: plan.accumulator });
   at.step++;
   state.batchInEpoch += window.length;
   state.trainSeconds += (performance.now() - t0) / 1000;
@@ -230,11 +241,11 @@ async function afterStep(plan: LoopPlan, state: LoopState, loss: number, losses:
 
 /** Validation: records the report, saves `best` when the loss improved, counts evaluations without improvement. */
 async function evaluateNow(plan: LoopPlan, state: LoopState): Promise<void> {
-  const { o, setup, report } = plan;
+  const { o, data, report } = plan;
   const { step, epoch } = report.position;
   state.lastEvalStep = step;
-  if (setup.dataset.val.length === 0) return;
-  const result = await evaluateWithProgress(plan, setup.dataset.val, 'val');
+  if (!data.hasValidation) return;
+  const result = await data.evaluate();
   state.evals.push({ step, epoch, report: result });
   const early = state.early;
   const improved = early.bestLoss === null || result.loss < early.bestLoss;
@@ -252,23 +263,20 @@ async function saveCheckpoint(plan: LoopPlan, state: LoopState, kind: 'best' | '
   const { report } = plan;
   report.progress('saving');
   const dir = plan.outDirs[kind];
-  await saveRunCheckpoint(dir, plan.setup, kind === 'last' ? { json: stateJson(plan, state), optimizer: plan.optimizer.state() } : undefined);
+  await plan.data.save(dir, kind === 'last' ? { json: stateJson(plan, state), optimizer: plan.optimizer.state() } : undefined);
   const step = report.position.step;
   report.emit({ type: 'checkpoint', kind, dir, step });
   if (kind === 'last') state.lastSaved = { dir, step };
 }
 
-/** Everything a resume needs besides the weights and the optimizer's tensors (training-state.ts). */
-function stateJson(plan: LoopPlan, state: LoopState): TrainingStateJson {
-  const { o, setup, schedule, report } = plan;
+/** The loop's part of what a resume needs besides the weights and the optimizer's tensors (training-state.ts). */
+function stateJson(plan: LoopPlan, state: LoopState): LoopStateJson {
+  const { o, schedule, report } = plan;
   const { step, epoch, totalSteps } = report.position;
-  const { dataset } = setup;
   return {
-    format: STATE_FORMAT, options: o, position: { step, epoch, batchInEpoch: state.batchInEpoch }, totalSteps, stepsPerEpoch: plan.stepsPerEpoch,
+    format: STATE_FORMAT, position: { step, epoch, batchInEpoch: state.batchInEpoch }, totalSteps, stepsPerEpoch: plan.stepsPerEpoch,
     schedule: { baseLr: schedule.baseLr, totalSteps, warmupSteps: schedule.warmupSteps, decay: schedule.decay },
     rng: { seed: o.seed, dropout: 'dropoutSeed(seed, step * gradAccum + microBatch)', batchOrder: 'epochSeed(seed, epoch)' },
-    data: { trainCsv: o.csv, valCsv: o.val, trainLines: dataset.train.map((e) => e.line), valLines: dataset.val.map((e) => e.line), fingerprint: plan.fingerprint },
-    tasks: dataset.tasks.map((t) => ({ name: t.name, column: t.column, labels: t.labels })),
     history: { evals: state.evals, train: state.trainLog }, earlyStopping: { ...state.early }, elapsedSeconds: report.elapsed(),
     optimizer: plan.optimizer.state().json,
   };

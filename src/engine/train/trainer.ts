@@ -15,7 +15,8 @@ import { EventThrottle, type TrainEvent } from './events.js';
 import type { PooledCache } from './pooled-cache.js';
 import { createFullGraphRunner, type StepRunner } from './step-runner.js';
 import { createHeadsOnlyRunner } from './heads-runner.js';
-import { evaluateWithProgress, type LoopContext, planLoop, runLoop } from './trainer-loop.js';
+import { evaluateWithProgress, fineTuneData } from './finetune-data.js';
+import { planLoop, runLoop } from './trainer-loop.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './trainer-options.js';
 import { RunReporter } from './trainer-report.js';
 import { prepareRun, type RunSetup } from './trainer-setup.js';
@@ -79,11 +80,11 @@ export async function train(options: TrainOptions | ResumeOptions, ctx: TrainCon
   const device = await chooseDevice(o.device);
   for (const f of device.fallbacks) report.message('info', `device fallback: ${f}`);
   const runner = await createRunner(setup, device, report, ctx);
-  const loop: LoopContext = { o, setup, runner, report, signal: ctx.signal, fingerprint };
   const base = resultBase(setup, device, runner);
   try {
-    if (setup.nothingToTrain) return await evaluateOnly(loop, setup.nothingToTrain, base);
-    const { plan, state } = planLoop(loop, resumed);
+    if (setup.nothingToTrain) return await evaluateOnly(setup, runner, report, setup.nothingToTrain, base);
+    const data = fineTuneData(setup, runner, report, fingerprint);
+    const { plan, state } = planLoop({ o, params: setup.params, numLayers: setup.model.config.numLayers, data, report, signal: ctx.signal }, resumed);
     const outcome = await runLoop(plan, state);
     await report.flush();
     const { step, totalSteps, epoch, epochs } = report.position;
@@ -138,12 +139,11 @@ function resultBase(setup: RunSetup, device: DeviceChoice, runner: StepRunner): 
 }
 
 /** Nothing trains: one evaluation (of the validation file when there is one, else of every row), said plainly. */
-async function evaluateOnly(loop: LoopContext, why: string, base: ResultBase): Promise<TrainResult> {
-  const { o, setup, report } = loop;
-  const { dataset } = setup;
+async function evaluateOnly(setup: RunSetup, runner: StepRunner, report: RunReporter, why: string, base: ResultBase): Promise<TrainResult> {
+  const { dataset, options: o } = setup;
   report.message('info', why);
   const all = dataset.val.length > 0 && o.val !== undefined ? dataset.val : [...dataset.train, ...dataset.val];
-  const metrics = await evaluateWithProgress(loop, all, 'val');
+  const metrics = await evaluateWithProgress(setup, runner, report, all, 'val');
   report.emit({ type: 'evaluation', step: 0, epoch: 0, report: metrics, improved: false });
   await report.flush();
   return {

@@ -1,0 +1,45 @@
+/**
+ * What fine-tuning trains on, as the shared loop (trainer-loop.ts) sees it: the labelled rows
+ * of the run's CSV, collated and stepped through the runner (full graph or heads-only), the
+ * validation rows evaluated per task, and checkpoints with heads and the CSV's split by line.
+ */
+import { collate, type Example } from '../data/dataset.js';
+import { evaluateExamples, type EvalReport } from './evaluate.js';
+import type { StepRunner } from './step-runner.js';
+import { saveRunCheckpoint } from './trainer-checkpoint.js';
+import type { LoopData } from './trainer-loop.js';
+import type { RunReporter } from './trainer-report.js';
+import type { RunSetup } from './trainer-setup.js';
+
+/** Evaluates `examples` with progress events (phase 'evaluating'). */
+export function evaluateWithProgress(setup: RunSetup, runner: StepRunner, report: RunReporter, examples: readonly Example[], split: 'train' | 'val'): Promise<EvalReport> {
+  const o = setup.options;
+  report.progress('evaluating', { done: 0, total: examples.length });
+  return evaluateExamples(runner, examples, setup.tasks, {
+    batchSize: o.batchSize, padId: setup.model.tokenizer.padId, lossWeights: o.lossWeights, split,
+    onProgress: (done, total) => report.progress('evaluating', { done, total }),
+  });
+}
+
+export function fineTuneData(setup: RunSetup, runner: StepRunner, report: RunReporter, fingerprint: string): LoopData {
+  const { dataset, options: o } = setup;
+  const names = setup.tasks.map((t) => t.name);
+  return {
+    trainLengths: dataset.train.map((e) => e.ids.length),
+    hasValidation: dataset.val.length > 0,
+    async step(indices, _epoch, seed) {
+      const data = collate(dataset.train, indices, names, setup.model.tokenizer.padId);
+      return runner.step({ data, indices, split: 'train' }, seed);
+    },
+    evaluate: () => evaluateWithProgress(setup, runner, report, dataset.val, 'val'),
+    save: (dir, state) => saveRunCheckpoint(dir, setup, state && {
+      optimizer: state.optimizer,
+      json: {
+        ...state.json,
+        options: o,
+        data: { trainCsv: o.csv, valCsv: o.val, trainLines: dataset.train.map((e) => e.line), valLines: dataset.val.map((e) => e.line), fingerprint },
+        tasks: dataset.tasks.map((t) => ({ name: t.name, column: t.column, labels: t.labels })),
+      },
+    }),
+  };
+}
