@@ -8,6 +8,7 @@
  * best and last checkpoints with the training state, exact resume, cancellation that finishes
  * the step and saves). Result and events are plain JSON.
  */
+import { SentenceLensError } from '../errors.js';
 import type { DownloadOptions } from '../hub.js';
 import { chooseDevice, type DeviceChoice } from '../runtime/device.js';
 import type { EvalReport } from './evaluate.js';
@@ -99,6 +100,9 @@ async function openRun(options: TrainOptions | ResumeOptions): Promise<{ o: Reso
   if (!('resume' in options)) return { o: resolveTrainOptions(options) };
   const dir = resumeCheckpointDir(options.resume);
   const { json, optimizer } = await readTrainingState(dir);
+  if (json.kind === 'pretrain') {
+    throw new SentenceLensError('BAD_ARGUMENT', `${dir}: this is a pretraining run; resume it with "sentence-lens pretrain --resume", or fine-tune its checkpoint with --model ${dir}`);
+  }
   const o = { ...json.options, ...(options.device ? { device: options.device } : {}), ...(options.out ? { out: options.out } : {}) };
   return { o, resumed: { dir, json, optimizer } };
 }
