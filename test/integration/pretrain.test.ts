@@ -108,13 +108,13 @@ test('a pretraining run interrupted and resumed ends bit-identical to an uninter
 test('--new-vocab builds a vocabulary from the corpus and pretrains a model from scratch', async () => {
   const { dir, corpus } = await setup();
   const result = await pretrain({
-    files: [corpus], out: join(dir, 'scratch'), newVocab: 100, maxSteps: 3, batchSize: 8, maxLength: 24, device: 'cpu',
+    files: [corpus], out: join(dir, 'scratch'), newVocab: 150, maxSteps: 3, batchSize: 8, maxLength: 24, device: 'cpu',
     config: { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 },
   });
-  assert.equal(result.vocabSize, 100);
+  assert.equal(result.vocabSize, 150);
   const last = result.last!.dir;
   const vocabTxt = (await readFile(join(last, 'vocab.txt'), 'utf8')).trim().split('\n');
-  assert.equal(vocabTxt.length, 100);
+  assert.equal(vocabTxt.length, 150);
   for (const w of ['the', 'cat', 'garden']) assert.ok(vocabTxt.includes(w), `${w} is a whole entry`);
   const { AutoTokenizer } = await import('@huggingface/transformers');
   const reference = await AutoTokenizer.from_pretrained(last, { local_files_only: true });
