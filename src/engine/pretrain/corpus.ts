@@ -142,8 +142,9 @@ export async function readCorpus(sources: readonly string[], options: CorpusOpti
   for (const file of await corpusFiles(sources, options.exclude)) {
     const text = await readText(file);
     const ext = extname(file).toLowerCase();
-    if (CSV_EXTENSIONS.has(ext)) out.push(...csvTexts(text, file, options.csvColumn));
-    else out.push(...splitText(text, file, options.unit ?? 'line'));
+    const texts = CSV_EXTENSIONS.has(ext) ? csvTexts(text, file, options.csvColumn) : splitText(text, file, options.unit ?? 'line');
+    // One at a time: spreading a file's hundreds of thousands of lines would overflow the stack.
+    for (const t of texts) out.push(t);
   }
   if (out.length === 0) throw new SentenceLensError('BAD_ARGUMENT', `${sources.join(', ')}: no text to pretrain on (every file is empty)`);
   return out;

@@ -48,6 +48,8 @@ export interface PretrainOptions {
   readonly shuffle?: boolean;
   readonly device?: DeviceSetting;
   readonly evalEvery?: number;
+  /** Also save `last` every N steps (default 0: at epoch ends and at the end only). */
+  readonly saveEvery?: number;
   readonly patience?: number;
 }
 
@@ -81,6 +83,7 @@ export function resolvePretrainOptions(o: PretrainOptions): ResolvedPretrainOpti
   posInt('max length', o.maxLength, 3);
   posInt('gradient accumulation', o.gradAccum);
   posInt('eval every', o.evalEvery, 0);
+  posInt('save every', o.saveEvery, 0);
   posInt('patience', o.patience);
   nonNeg('learning rate', o.lr);
   nonNeg('weight decay', o.weightDecay);
@@ -120,6 +123,7 @@ export function resolvePretrainOptions(o: PretrainOptions): ResolvedPretrainOpti
     shuffle: o.shuffle ?? true,
     device: o.device ?? 'auto',
     evalEvery: o.evalEvery ?? 0,
+    saveEvery: o.saveEvery ?? 0,
     layerLrDecay: 1,
   };
 }

@@ -28,7 +28,10 @@ export type RunStatus = 'completed' | 'early-stopped' | 'cancelled';
 /** The options the loop reads (fine-tuning's and pretraining's options both have them). */
 export type LoopOptions = Pick<ResolvedTrainOptions,
   'batchSize' | 'gradAccum' | 'maxSteps' | 'epochs' | 'lr' | 'decay' | 'warmup' | 'optimizer' | 'weightDecay' | 'layerLrDecay' |
-  'seed' | 'shuffle' | 'out' | 'maxGradNorm' | 'evalEvery' | 'patience'>;
+  'seed' | 'shuffle' | 'out' | 'maxGradNorm' | 'evalEvery' | 'patience'> & {
+    /** Also write `last` (with the training state) every N steps, so a killed run loses at most N steps. */
+    readonly saveEvery?: number;
+  };
 
 /** The training state the loop writes; the data adds its own options, data and tasks (see LoopData.save). */
 export type LoopStateJson = Omit<TrainingStateJson, 'options' | 'data' | 'tasks'>;
@@ -231,7 +234,9 @@ async function afterStep(plan: LoopPlan, state: LoopState, loss: number, losses:
     state.eventWindow = new LossWindow();
   }
   if (o.evalEvery > 0 && at.step % o.evalEvery === 0) await evaluateNow(plan, state);
-  if (state.batchInEpoch >= plan.order.of(at.epoch).length) {
+  const epochEnds = state.batchInEpoch >= plan.order.of(at.epoch).length;
+  if (o.saveEvery && at.step % o.saveEvery === 0 && at.step < at.totalSteps && !epochEnds) await saveCheckpoint(plan, state, 'last');
+  if (epochEnds) {
     if (state.lastEvalStep !== at.step && state.status === 'completed') await evaluateNow(plan, state);
     at.epoch++;
     state.batchInEpoch = 0;
