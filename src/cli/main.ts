@@ -8,9 +8,11 @@ import { downloadCommand } from './commands/download.js';
 import { embedCommand } from './commands/embed.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
+import { pretrainCommand } from './commands/pretrain.js';
 import { trainCommand } from './commands/train.js';
+import { vocabCommand } from './commands/vocab.js';
 
-const commands: Command[] = [embedCommand, classifyCommand, trainCommand, evalCommand, downloadCommand, exportCommand];
+const commands: Command[] = [embedCommand, classifyCommand, trainCommand, evalCommand, downloadCommand, exportCommand, pretrainCommand, vocabCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -6,3 +6,4 @@ export * from './mlm-data.js';
 export * from './mlm-head.js';
 export * from './pretrain-options.js';
 export * from './pretrain.js';
+export * from './perplexity.js';

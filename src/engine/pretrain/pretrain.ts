@@ -12,7 +12,8 @@ import type { EvalReport } from '../train/evaluate.js';
 import { EventThrottle } from '../train/events.js';
 import { planLoop, runLoop } from '../train/trainer-loop.js';
 import { RunReporter } from '../train/trainer-report.js';
-import type { TrainContext } from '../train/trainer.js';
+import type { DownloadOptions } from '../hub.js';
+import type { TrainEvent } from '../train/events.js';
 import type { OptimizerState } from '../train/optimizer.js';
 import { readTrainingState, resumeCheckpointDir, type EvalRecord, type TrainLossRecord } from '../train/training-state.js';
 import { createMlmRunner } from './mlm-runner.js';
@@ -41,6 +42,15 @@ export interface PretrainResult {
   readonly elapsedSeconds: number;
 }
 
+export interface PretrainContext {
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: TrainEvent) => void;
+  /** Hub download settings for a hub model id (not saved in the state). */
+  readonly download?: DownloadOptions;
+  /** Minimum time between progress events (default 250 ms). */
+  readonly progressIntervalMs?: number;
+}
+
 export type PretrainResumeOptions = { resume: string; device?: PretrainOptions['device']; out?: string };
 
 async function openRun(options: PretrainOptions | PretrainResumeOptions): Promise<{ o: ResolvedPretrainOptions; resumed?: { dir: string; json: PretrainStateJson; optimizer: OptimizerState } }> {
@@ -56,7 +66,7 @@ async function openRun(options: PretrainOptions | PretrainResumeOptions): Promis
 }
 
 /** Starts a run, or resumes one when `resume` names a run folder or its last checkpoint. */
-export async function pretrain(options: PretrainOptions | PretrainResumeOptions, ctx: TrainContext = {}): Promise<PretrainResult> {
+export async function pretrain(options: PretrainOptions | PretrainResumeOptions, ctx: PretrainContext = {}): Promise<PretrainResult> {
   const { o, resumed } = await openRun(options);
   const report = new RunReporter(new EventThrottle(ctx.onEvent, ctx.progressIntervalMs), resumed?.json.elapsedSeconds ?? 0, {
     step: resumed?.json.position.step ?? 0, epoch: resumed?.json.position.epoch ?? 0, epochs: o.epochs, totalSteps: 0,

@@ -16,6 +16,7 @@ import { EventThrottle, type TrainEvent } from './events.js';
 import type { PooledCache } from './pooled-cache.js';
 import { createFullGraphRunner, type StepRunner } from './step-runner.js';
 import { createHeadsOnlyRunner } from './heads-runner.js';
+import { adaptBackbone } from './adapt.js';
 import { evaluateWithProgress, fineTuneData } from './finetune-data.js';
 import { planLoop, runLoop } from './trainer-loop.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './trainer-options.js';
@@ -75,8 +76,10 @@ export async function train(options: TrainOptions | ResumeOptions, ctx: TrainCon
   const report = new RunReporter(new EventThrottle(ctx.onEvent, ctx.progressIntervalMs), resumed?.json.elapsedSeconds ?? 0, {
     step: resumed?.json.position.step ?? 0, epoch: resumed?.json.position.epoch ?? 0, epochs: o.epochs, totalSteps: 0,
   });
+  // A resumed run continues from its checkpoint, which already holds the adapted backbone.
+  const adapted = o.adapt && !resumed ? await adaptBackbone({ ...o, adapt: o.adapt }, report, ctx) : undefined;
   report.progress('tokenizing');
-  const setup = await prepareRun(o, { modelDir: resumed?.dir, state: resumed?.json }, ctx.download ?? {});
+  const setup = await prepareRun(o, { modelDir: resumed?.dir ?? adapted, state: resumed?.json }, ctx.download ?? {});
   const fingerprint = reportSetup(setup, report, resumed?.json);
   const device = await chooseDevice(o.device);
   for (const f of device.fallbacks) report.message('info', `device fallback: ${f}`);
