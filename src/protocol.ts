@@ -7,10 +7,10 @@
  * ResponseError(REQUEST_CANCELLED, …) when the request was cancelled.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { Device, DeviceSetting, Pooling } from './engine/choices.js';
 import type { SentenceLensErrorCode } from './engine/errors.js';
 
-export type DeviceSetting = 'auto' | 'cpu' | 'webgpu' | 'cuda';
-export type Pooling = 'mean' | 'cls';
+export type { Device, DeviceSetting, Pooling };
 
 /** JSON-RPC error code for failures carrying a SentenceLensErrorCode in `data.code`. */
 export const SERVER_ERROR = -32001;
@@ -18,8 +18,25 @@ export const SERVER_ERROR = -32001;
 export const REQUEST_CANCELLED = -32800;
 
 export interface ErrorData {
-  readonly code: SentenceLensErrorCode | 'INTERNAL' | 'NO_MODEL';
+  readonly code: SentenceLensErrorCode | 'INTERNAL';
 }
+
+/**
+ * Two loads with the same key load the same model: no reload is needed. Every field of
+ * LoadModelParams but the progress id is part of it (a compile-time check below keeps it so).
+ */
+export function loadKey(p: LoadModelParams): string {
+  return JSON.stringify(MODEL_FIELDS.map((f) => p[f] ?? null));
+}
+
+export function sameModel(a: LoadModelParams, b: LoadModelParams): boolean {
+  return loadKey(a) === loadKey(b);
+}
+
+const MODEL_FIELDS = ['model', 'device', 'pooling', 'maxLength', 'batchSize'] as const satisfies readonly (keyof LoadModelParams)[];
+// A field added to LoadModelParams must be added to MODEL_FIELDS (or here, if it does not change the model).
+const everyFieldKeyed: [Exclude<keyof LoadModelParams, (typeof MODEL_FIELDS)[number] | 'progressId'>] extends [never] ? true : false = true;
+void everyFieldKeyed;
 
 export interface LoadModelParams {
   /** Hub id or local folder (already expanded: absolute, no `${…}` variables). */
@@ -45,7 +62,7 @@ export interface ModelInfo {
   readonly dir: string;
   /** Hub commit, '' for a local folder. */
   readonly commit: string;
-  readonly device: 'cpu' | 'webgpu' | 'cuda';
+  readonly device: Device;
   /** Why better devices were passed over. */
   readonly fallbacks: readonly string[];
   readonly tasks: readonly TaskInfo[];

@@ -1,4 +1,5 @@
 /** Options several commands share, parsed once with errors that say what was expected. */
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, DEVICE_SETTINGS, isPooling, POOLINGS, type Pooling } from '../engine/choices.js';
 import { SentenceLensError } from '../engine/errors.js';
 import { parseDevice, type DeviceSetting } from '../engine/runtime/device.js';
 import type { CliIo, OptionSpec } from './command.js';
@@ -11,11 +12,15 @@ export const modelOptions: OptionSpec = {
   'batch-size': { type: 'string' },
 };
 
+/** The accepted devices and poolings, for help texts. */
+export const DEVICE_CHOICES = DEVICE_SETTINGS.join(' | ');
+export const POOLING_CHOICES = POOLINGS.join('|');
+
 export const modelHelp = `  --model M            hub id, model folder or checkpoint folder (default: the bundled
                        small offline model, models/offline)
-  --device D           auto | cpu | webgpu | cuda (default auto)
-  --max-length N       truncate sentences to N tokens (default 256)
-  --batch-size N       sentences per batch (default 32)`;
+  --device D           ${DEVICE_CHOICES} (default auto)
+  --max-length N       truncate sentences to N tokens (default ${DEFAULT_MAX_LENGTH})
+  --batch-size N       sentences per batch (default ${DEFAULT_BATCH_SIZE})`;
 
 /** --model, or the bundled offline model when it is not given. */
 export function modelOrOffline(values: Record<string, unknown>): string {
@@ -31,6 +36,14 @@ export function positiveInt(values: Record<string, unknown>, name: string): numb
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new SentenceLensError('BAD_ARGUMENT', `--${name} expects a positive integer, got "${String(v)}"`);
   return n;
+}
+
+/** --pooling, or undefined when it is not given. */
+export function poolingOption(values: Record<string, unknown>): Pooling | undefined {
+  const v = values['pooling'];
+  if (v === undefined) return undefined;
+  if (!isPooling(v)) throw new SentenceLensError('BAD_ARGUMENT', `--pooling expects ${POOLINGS.join(' or ')}, got "${String(v)}"`);
+  return v;
 }
 
 export function deviceOption(values: Record<string, unknown>): DeviceSetting {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { DownloadOptions } from './hub.js';
 import type { DeviceSetting } from './runtime/device.js';
 import type { ModelSource } from './model/source.js';
+import { SentenceLensError } from './errors.js';
 import { train } from './train/trainer.js';
 import type { TrainEvent } from './train/events.js';
 
@@ -61,8 +62,10 @@ export async function ensureDefaultHeads(source: ModelSource, options: DefaultHe
       },
       { onEvent: options.onEvent, signal: options.signal, download: options },
     );
+    // A cancelled run's last checkpoint holds half-trained heads: never cache those.
+    if (result.status === 'cancelled') throw new SentenceLensError('CANCELLED', 'training the default heads was cancelled');
     const best = result.best ?? result.last;
-    if (!best) throw new Error(`default heads training ended without a checkpoint (${result.status})`);
+    if (!best) throw new SentenceLensError('BAD_CSV', `training the default heads on ${options.dataCsv} ended without a checkpoint (${result.status})`);
     await rm(dir, { recursive: true, force: true });
     await cp(best.dir, dir, { recursive: true, filter: (src) => !/training_state/.test(src) });
     return dir;

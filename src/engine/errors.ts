@@ -17,7 +17,9 @@ export type SentenceLensErrorCode =
   | 'OFFLINE'
   | 'CHECKSUM'
   | 'CANCELLED'
-  | 'DEVICE';
+  | 'DEVICE'
+  /** A request that needs a model came before any model was loaded. */
+  | 'NO_MODEL';
 
 export class SentenceLensError extends Error {
   constructor(

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { DEFAULT_MAX_LENGTH } from './choices.js';
 import { SentenceLensError } from './errors.js';
 import type { DownloadOptions } from './hub.js';
 import { buildInferenceGraph } from './model/inference-graph.js';
@@ -37,7 +38,7 @@ export async function exportOnnx(model: string, out: string, options: ExportOpti
   const tasks = loaded.heads?.tasksFile.tasks ?? [];
   const pooling = options.pooling ?? loaded.heads?.tasksFile.pooling ?? 'mean';
   const normalize = options.normalize ?? false;
-  const maxLength = Math.min(options.maxLength ?? 256, loaded.config.maxPositions);
+  const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, loaded.config.maxPositions);
   const graph = buildInferenceGraph(loaded.config, loaded.backbone, loaded.heads?.weights ?? new Map(), { pooling, normalize, tasks });
   const bytes = graph.toBytes({ 'sentence_lens.pooling': pooling, 'sentence_lens.normalize': String(normalize) });
   const dir = dirname(out);

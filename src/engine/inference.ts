@@ -2,6 +2,7 @@
  * Sentence embeddings and task probabilities from a model folder, on the chosen device:
  * tokenize once, bucket by length, run the inference graph batch by batch, restore order.
  */
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH } from './choices.js';
 import { SentenceLensError } from './errors.js';
 import { lengthBuckets } from './batching.js';
 import { type LoadedModel, loadModel } from './model/load.js';
@@ -44,8 +45,7 @@ export interface SentenceResult {
   readonly truncated: boolean;
 }
 
-export const DEFAULT_MAX_LENGTH = 256;
-export const DEFAULT_BATCH_SIZE = 32;
+export { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH };
 
 export class SentenceModel {
   private constructor(

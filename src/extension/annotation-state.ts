@@ -24,6 +24,14 @@ export interface Annotation extends SentenceRange {
   readonly result: Classification;
 }
 
+/**
+ * Results computed for a document that was edited meanwhile: only those whose sentence is still
+ * exactly where it was in the current `text` (an edited sentence gets its own, newer result).
+ */
+export function stillInPlace(anns: readonly Annotation[], text: string): Annotation[] {
+  return anns.filter((a) => text.slice(a.start, a.end) === a.text);
+}
+
 /** One edit in offsets of the text before it: [start, end) replaced by `newLength` characters. */
 export interface TextChange {
   readonly start: number;

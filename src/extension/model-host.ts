@@ -5,7 +5,9 @@
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import type { ClassifyResult, EmbedResult, LoadModelParams, ModelInfo, ProgressParams, SimilarResult } from '../protocol.js';
+import { withAbortSignal } from '../cancellation.js';
+import { SentenceLensError } from '../engine/errors.js';
+import { type ClassifyResult, type EmbedResult, type LoadModelParams, type ModelInfo, type ProgressParams, type SimilarResult, sameModel } from '../protocol.js';
 import { ClientError, type ClientState, ServerClient } from './server-client.js';
 import { type ModelChoice, OFFLINE_MODEL, SECTION, expandModelPath, type Settings, loadParams, modelChoice, readSettings } from './settings.js';
 
@@ -17,14 +19,6 @@ export interface HostState {
 }
 
 let progressIds = 0;
-
-export function toSignal(token: vscode.CancellationToken | undefined): AbortSignal | undefined {
-  if (!token) return undefined;
-  const c = new AbortController();
-  if (token.isCancellationRequested) c.abort();
-  else token.onCancellationRequested(() => c.abort());
-  return c.signal;
-}
 
 export class ModelHost implements vscode.Disposable {
   private readonly client: ServerClient;
@@ -98,12 +92,10 @@ export class ModelHost implements vscode.Disposable {
           if (p.kind === 'download') progress.report({ message: `downloading ${p.file} ${mb(p.bytesDone)} of ${mb(p.bytesTotal)}` });
           else if (p.kind === 'load') progress.report({ message: p.message });
         });
-        const both = anyToken(token, progressToken);
         try {
-          return await this.client.load({ ...params, progressId: id }, toSignal(both.token));
+          return await withAbortSignal([token, progressToken], (signal) => this.client.load({ ...params, progressId: id }, signal));
         } finally {
           this.sinks.delete(id);
-          both.dispose();
         }
       },
     );
@@ -119,17 +111,17 @@ export class ModelHost implements vscode.Disposable {
 
   async classify(texts: readonly string[], token?: vscode.CancellationToken, onBatch?: (done: number, total: number) => void): Promise<ClassifyResult> {
     await this.ensureModel(token);
-    return this.withSink(onBatch, (progressId) => this.client.classify({ texts, progressId }, toSignal(token)));
+    return withAbortSignal([token], (signal) => this.withSink(onBatch, (progressId) => this.client.classify({ texts, progressId }, signal)));
   }
 
   async embed(texts: readonly string[], token?: vscode.CancellationToken): Promise<EmbedResult> {
     await this.ensureModel(token);
-    return this.client.embed({ texts }, toSignal(token));
+    return withAbortSignal([token], (signal) => this.client.embed({ texts }, signal));
   }
 
   async similar(query: string, texts: readonly string[], token?: vscode.CancellationToken, onBatch?: (done: number, total: number) => void): Promise<SimilarResult> {
     await this.ensureModel(token);
-    return this.withSink(onBatch, (progressId) => this.client.similar({ query, texts, progressId }, toSignal(token)));
+    return withAbortSignal([token], (signal) => this.withSink(onBatch, (progressId) => this.client.similar({ query, texts, progressId }, signal)));
   }
 
   async restart(): Promise<void> {
@@ -140,10 +132,11 @@ export class ModelHost implements vscode.Disposable {
 
   /** Shows why a command failed; silent for cancellation. */
   async showError(e: unknown): Promise<void> {
-    if (e instanceof ClientError && e.code === 'CANCELLED') return;
+    const code = errorCode(e);
+    if (code === 'CANCELLED') return;
     const message = e instanceof Error ? e.message : String(e);
-    this.log.error(message);
-    const actions = e instanceof ClientError && (e.code === 'MISSING_FILE' || e.code === 'NOT_FOUND' || e.code === 'OFFLINE' || e.code === 'BAD_CONFIG') ? ['Select Model…', 'Show Log'] : ['Show Log'];
+    this.log.error(`${message} [${code}]`);
+    const actions = code === 'MISSING_FILE' || code === 'NOT_FOUND' || code === 'OFFLINE' || code === 'BAD_CONFIG' ? ['Select Model…', 'Show Log'] : ['Show Log'];
     const pick = await vscode.window.showErrorMessage(`Sentence Lens: ${message}`, ...actions);
     if (pick === 'Show Log') this.log.show(true);
     if (pick === 'Select Model…') await vscode.commands.executeCommand('sentenceLens.selectModel');
@@ -171,8 +164,9 @@ export class ModelHost implements vscode.Disposable {
   }
 }
 
-function sameModel(a: LoadModelParams, b: LoadModelParams): boolean {
-  return a.model === b.model && a.device === b.device && a.pooling === b.pooling && a.maxLength === b.maxLength && a.batchSize === b.batchSize;
+/** The code of an error that reached the user: ours carry one, anything else is internal. */
+function errorCode(e: unknown): string {
+  return e instanceof ClientError || e instanceof SentenceLensError ? e.code : 'INTERNAL';
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -186,14 +180,4 @@ async function exists(p: string): Promise<boolean> {
 
 function mb(n: number): string {
   return `${(n / 1e6).toFixed(1)} MB`;
-}
-
-function anyToken(...tokens: (vscode.CancellationToken | undefined)[]): vscode.CancellationTokenSource {
-  const src = new vscode.CancellationTokenSource();
-  for (const t of tokens) {
-    if (!t) continue;
-    if (t.isCancellationRequested) src.cancel();
-    else t.onCancellationRequested(() => src.cancel());
-  }
-  return src;
 }

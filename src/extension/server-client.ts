@@ -35,6 +35,7 @@ import {
   type StatusResult,
   StatusRequest,
   type TextsParams,
+  loadKey,
 } from '../protocol.js';
 
 export type ClientErrorCode = ErrorData['code'] | 'SERVER_DIED' | 'GAVE_UP';
@@ -76,8 +77,6 @@ interface Generation {
   loadedKey?: string;
   loads: Map<string, Promise<ModelInfo>>;
 }
-
-const key = (p: LoadModelParams): string => JSON.stringify([p.model, p.device, p.pooling, p.maxLength, p.batchSize]);
 
 export class ServerClient {
   private gen: Generation | undefined;
@@ -174,7 +173,7 @@ export class ServerClient {
   }
 
   private loadOn(gen: Generation, params: LoadModelParams, signal?: AbortSignal): Promise<ModelInfo> {
-    const k = key(params);
+    const k = loadKey(params);
     if (gen.loadedKey === k && this.info) return Promise.resolve(this.info);
     let p = gen.loads.get(k);
     if (!p) {

@@ -3,6 +3,8 @@
  * WorkspaceConfiguration in the extension, a plain object in tests), so this module imports
  * nothing from vscode. Bad values fall back to the default and are reported through `warn`.
  */
+import { SentenceLensError } from '../engine/errors.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, DEVICE_SETTINGS, POOLING_DESCRIPTIONS, POOLINGS } from '../engine/choices.js';
 import type { DeviceSetting, LoadModelParams, Pooling } from '../protocol.js';
 import { DEFAULT_DECORATION_FORMAT } from './decoration-format.js';
 
@@ -26,12 +28,22 @@ export interface Settings {
   readonly activeCheckpoint: string;
 }
 
+/** The pooling setting: the engine's poolings, or `auto` (what the heads were trained with). */
+export const POOLING_SETTINGS = ['auto', ...POOLINGS] as const;
+export const POOLING_SETTING_DESCRIPTIONS: Readonly<Record<Settings['pooling'], string>> = {
+  auto: 'The pooling the task heads were trained with (mean if unknown)',
+  ...POOLING_DESCRIPTIONS,
+};
+
+/** Accepted ranges of the whole-number settings. */
+export const INT_RANGES = { maxLength: { min: 2, max: 8192 }, batchSize: { min: 1, max: 1024 } } as const;
+
 export const DEFAULTS: Settings = {
   model: OFFLINE_MODEL,
   device: 'auto',
   pooling: 'auto',
-  maxLength: 128,
-  batchSize: 32,
+  maxLength: DEFAULT_MAX_LENGTH,
+  batchSize: DEFAULT_BATCH_SIZE,
   autoAnnotate: false,
   autoAnnotateLanguages: ['markdown', 'plaintext'],
   decorationFormat: DEFAULT_DECORATION_FORMAT,
@@ -67,7 +79,8 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
     }
     return v as Settings[K];
   };
-  const int = (key: 'maxLength' | 'batchSize', min: number, max: number): number => {
+  const int = (key: keyof typeof INT_RANGES): number => {
+    const { min, max } = INT_RANGES[key];
     const v = cfg.get<unknown>(key);
     if (v === undefined || v === null) return DEFAULTS[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -96,10 +109,10 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
   }
   return {
     model: str('model', false),
-    device: oneOf('device', ['auto', 'cpu', 'webgpu', 'cuda']),
-    pooling: oneOf('pooling', ['auto', 'mean', 'cls']),
-    maxLength: int('maxLength', 2, 8192),
-    batchSize: int('batchSize', 1, 1024),
+    device: oneOf('device', DEVICE_SETTINGS),
+    pooling: oneOf('pooling', POOLING_SETTINGS),
+    maxLength: int('maxLength'),
+    batchSize: int('batchSize'),
     autoAnnotate: auto,
     autoAnnotateLanguages: languages,
     decorationFormat: str('decorationFormat', false),
@@ -118,7 +131,7 @@ export interface PathContext {
 export function expandModelPath(value: string, ctx: PathContext): string {
   let v = value.replace(/\$\{extensionPath\}/g, ctx.extensionPath);
   if (v.includes('${workspaceFolder}')) {
-    if (!ctx.workspaceFolder) throw new Error(`"${value}" uses \${workspaceFolder} but no folder is open`);
+    if (!ctx.workspaceFolder) throw new SentenceLensError('BAD_CONFIG', `"${value}" uses \${workspaceFolder} but no folder is open`);
     v = v.replace(/\$\{workspaceFolder\}/g, ctx.workspaceFolder);
   }
   if (v === '~' || v.startsWith('~/')) v = ctx.home + v.slice(1);

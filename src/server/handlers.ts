@@ -3,6 +3,7 @@
  * become ResponseErrors carrying our error code and message.
  */
 import { type CancellationToken, type MessageConnection, ResponseError } from 'vscode-jsonrpc/node';
+import { withAbortSignal } from '../cancellation.js';
 import { SentenceLensError } from '../engine/errors.js';
 import {
   ClassifyRequest,
@@ -27,19 +28,12 @@ export function toResponseError(e: unknown, token?: CancellationToken): Response
   return new ResponseError(SERVER_ERROR, `internal error in the model server: ${message}`, { code: 'INTERNAL' });
 }
 
-function signalOf(token: CancellationToken): AbortSignal {
-  const c = new AbortController();
-  if (token.isCancellationRequested) c.abort();
-  else token.onCancellationRequested(() => c.abort());
-  return c.signal;
-}
-
 /** Runs `fn` with an AbortSignal for the request; logs and converts failures. */
 function handle<P, R>(log: (m: string) => void, name: string, fn: (p: P, signal: AbortSignal) => Promise<R>) {
   return async (params: P, token: CancellationToken): Promise<R | ResponseError<ErrorData>> => {
     const t0 = Date.now();
     try {
-      return await fn(params, signalOf(token));
+      return await withAbortSignal([token], (signal) => fn(params, signal));
     } catch (e) {
       const err = toResponseError(e, token);
       log(`${name} failed after ${Date.now() - t0} ms: ${err.message}${err.data?.code === 'INTERNAL' && e instanceof Error ? `\n${e.stack}` : ''}`);

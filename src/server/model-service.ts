@@ -146,7 +146,7 @@ export class ModelService {
   private async current(): Promise<SentenceModel> {
     if (this.loading) return this.loading;
     if (this.model) return this.model;
-    throw new SentenceLensError('BAD_ARGUMENT', 'no model loaded: send sentenceLens/loadModel first');
+    throw new SentenceLensError('NO_MODEL', 'no model loaded: send sentenceLens/loadModel first');
   }
 
   private async run(p: TextsParams, signal: AbortSignal) {

@@ -6,14 +6,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { IPCMessageReader, IPCMessageWriter, type ResponseError, createMessageConnection } from 'vscode-jsonrpc/node';
 import { ClientError, ServerClient } from '../../src/extension/server-client.js';
-import type { LoadModelParams, ProgressParams } from '../../src/protocol.js';
+import { ClassifyRequest, type ErrorData, type LoadModelParams, type ProgressParams } from '../../src/protocol.js';
 import { makeTestModel } from '../support/model-folder.js';
 
 const SERVER = resolve('dist/server.js');
@@ -129,6 +131,25 @@ test('errors come back with our code and a message that says why', async () => {
     assert.equal(st.state, 'error');
   } finally {
     await c.dispose();
+  }
+});
+
+test('the server itself answers a request that comes before any model with NO_MODEL', async () => {
+  // Straight to the process, past ServerClient (which refuses such a request on its own).
+  const child = fork(SERVER, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  connection.listen();
+  try {
+    await assert.rejects(connection.sendRequest(ClassifyRequest, { texts: ['x'] }), (e: ResponseError<ErrorData>) => {
+      assert.equal(e.data?.code, 'NO_MODEL');
+      assert.match(e.message, /no model loaded/);
+      return true;
+    });
+  } finally {
+    connection.dispose();
+    const exited = once(child, 'exit');
+    child.kill();
+    await exited;
   }
 });
 

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Graph, add, cast, concat, div, erf, exp, expand, gather, gelu, l2Normalize, layerNorm, linear, log, logSoftmax, matmul, max, mul,
+  Graph, add, cast, concat, div, erf, exp, expand, gather, gelu, grad, l2Normalize, layerNorm, linear, log, logSoftmax, matmul, max, mul,
   neg, pow, reduceMean, reduceSum, reshape, reshapeTo, shapeOf, softmax, sqrt, squeeze, sub, tanh, transpose, unsqueeze,
 } from '../../src/engine/graph/index.js';
 import { ort } from '../../src/engine/runtime/session.js';
@@ -85,4 +85,19 @@ test('float64 erf composition matches known values to 3e-15', async () => {
   const session = await ort.InferenceSession.create(g.toBytes());
   const y = (await session.run({ x: new ort.Tensor('float64', Float64Array.from(xs), [xs.length]) }))['y']!.data as Float64Array;
   y.forEach((v, i) => assert.ok(Math.abs(v - known[i]!) < 3e-15, `erf(${xs[i]}) = ${v}, expected ${known[i]}`));
+});
+
+test('Max builds only the gradients asked for: clamping against a constant emits nothing for the constant', () => {
+  const backwardOps = (bothNeed: boolean): string[] => {
+    const g = new Graph();
+    const x = g.parameter('x', { shape: [3], data: Float32Array.from([1, -2, 3]) }, true);
+    const y = bothNeed ? g.parameter('y', { shape: [3], data: Float32Array.from([0, 0, 0]) }, true) : g.scalar(0);
+    const loss = reduceSum(g, max(g, x, y), [0]);
+    const forward = g.nodes.length;
+    grad(g, loss, bothNeed ? [x, y] : [x]);
+    return g.nodes.slice(forward).map((n) => n.op);
+  };
+  // dL/dx = dy·[x ≥ y]; dL/dy would need dy·(1 − [x ≥ y]): a Sub and a second Mul.
+  assert.equal(backwardOps(true).filter((op) => op === 'Sub').length, 1);
+  assert.equal(backwardOps(false).filter((op) => op === 'Sub').length, 0);
 });

@@ -1,22 +1,20 @@
-import { SentenceLensError } from '../../engine/errors.js';
 import { SentenceModel } from '../../engine/inference.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
-import { deviceOption, modelHelp, modelOptions, positiveInt, readSentences, modelOrOffline } from '../shared-options.js';
+import { deviceOption, modelHelp, modelOptions, POOLING_CHOICES, poolingOption, positiveInt, readSentences, modelOrOffline } from '../shared-options.js';
 
 export const embedCommand: Command = {
   name: 'embed',
   summary: 'print sentence embeddings as JSON',
-  usage: 'sentence-lens embed [--model M] [--pooling mean|cls] [--normalize] [--device D] [--max-length N] TEXT...',
+  usage: `sentence-lens embed [--model M] [--pooling ${POOLING_CHOICES}] [--normalize] [--device D] [--max-length N] TEXT...`,
   help: `${modelHelp}
-  --pooling mean|cls   masked mean over tokens (default) or the [CLS] token
+  --pooling ${POOLING_CHOICES}   masked mean over tokens (default) or the [CLS] token
   --normalize          L2-normalise each embedding
 Sentences come from the arguments, or from stdin one per line.
 Prints {"model", "device", "dim", "embeddings": [[...], ...]}.`,
   options: { ...modelOptions, pooling: { type: 'string' }, normalize: { type: 'boolean' } },
   async run(values, positionals, io) {
-    const pooling = values['pooling'] ?? 'mean';
-    if (pooling !== 'mean' && pooling !== 'cls') throw new SentenceLensError('BAD_ARGUMENT', `--pooling expects mean or cls, got "${String(pooling)}"`);
+    const pooling = poolingOption(values) ?? 'mean';
     const dir = modelOrOffline(values);
     const texts = await readSentences(positionals, io);
     const download = progressReporter(io.stderr, 'downloading', 'bytes');

@@ -1,7 +1,8 @@
 import { SentenceLensError } from '../../engine/errors.js';
 import { evaluateModel } from '../../engine/train/eval-model.js';
 import type { Command } from '../command.js';
-import { deviceOption, positiveInt } from '../shared-options.js';
+import { DEFAULT_MAX_LENGTH } from '../../engine/choices.js';
+import { DEVICE_CHOICES, deviceOption, positiveInt } from '../shared-options.js';
 import { summarizeMetrics, trainEventPrinter } from './train.js';
 
 export const evalCommand: Command = {
@@ -11,8 +12,8 @@ export const evalCommand: Command = {
   help: `  --model M            checkpoint (or model folder) with task heads
   --task NAME=COLUMN   the column holding a head's labels (default: the column named like the task); repeatable
   --text-column C      column holding the sentences (default: guessed)
-  --device D           auto | cpu | webgpu | cuda (default auto)
-  --max-length N       truncate sentences to N tokens (default 128)
+  --device D           ${DEVICE_CHOICES} (default auto)
+  --max-length N       truncate sentences to N tokens (default ${DEFAULT_MAX_LENGTH})
   --batch-size N       sentences per batch (default 16)
   --on-bad-row error|skip  stop at a bad row (default) or skip it and report it`,
   options: {

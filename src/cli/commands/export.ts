@@ -1,16 +1,17 @@
 import { exportOnnx } from '../../engine/export.js';
 import { SentenceLensError } from '../../engine/errors.js';
 import type { Command } from '../command.js';
-import { positiveInt } from '../shared-options.js';
+import { DEFAULT_MAX_LENGTH } from '../../engine/choices.js';
+import { POOLING_CHOICES, poolingOption, positiveInt } from '../shared-options.js';
 
 export const exportCommand: Command = {
   name: 'export',
   summary: 'write one ONNX file (embedding + task probabilities) with a JSON sidecar and the tokenizer',
-  usage: 'sentence-lens export CHECKPOINT --out model.onnx [--pooling mean|cls] [--normalize] [--max-length N]',
+  usage: `sentence-lens export CHECKPOINT --out model.onnx [--pooling ${POOLING_CHOICES}] [--normalize] [--max-length N]`,
   help: `  --out FILE           the .onnx file to write; FILE.json and tokenizer files go beside it
-  --pooling mean|cls   default: what the heads were trained with, else mean
+  --pooling ${POOLING_CHOICES}   default: what the heads were trained with, else mean
   --normalize          L2-normalise sentence_embedding
-  --max-length N       recorded in the sidecar for servers that tokenize (default 256)
+  --max-length N       recorded in the sidecar for servers that tokenize (default ${DEFAULT_MAX_LENGTH})
 CHECKPOINT is a checkpoint folder, a model folder or a hub id.
 Inputs: input_ids, attention_mask, token_type_ids (int64 [batch, seq]).
 Outputs: sentence_embedding [batch, hidden] and <task>_probs [batch, labels] per task.`,
@@ -20,10 +21,8 @@ Outputs: sentence_embedding [batch, hidden] and <task>_probs [batch, labels] per
     if (!model || extra.length > 0) throw new SentenceLensError('BAD_ARGUMENT', 'expected exactly one CHECKPOINT (folder or hub id)');
     const out = values['out'];
     if (typeof out !== 'string') throw new SentenceLensError('BAD_ARGUMENT', '--out FILE.onnx is required');
-    const pooling = values['pooling'];
-    if (pooling !== undefined && pooling !== 'mean' && pooling !== 'cls') throw new SentenceLensError('BAD_ARGUMENT', `--pooling expects mean or cls, got "${String(pooling)}"`);
     const r = await exportOnnx(model, out, {
-      pooling: pooling as 'mean' | 'cls' | undefined,
+      pooling: poolingOption(values),
       normalize: values['normalize'] === true ? true : undefined,
       maxLength: positiveInt(values, 'max-length'),
       signal: io.signal,

@@ -6,7 +6,8 @@ import { train, type TrainResult } from '../../engine/train/trainer.js';
 import type { TrainOptions } from '../../engine/train/trainer-options.js';
 import type { CliIo, Command } from '../command.js';
 import { progressReporter } from '../progress.js';
-import { deviceOption, positiveInt } from '../shared-options.js';
+import { DEFAULT_MAX_LENGTH } from '../../engine/choices.js';
+import { DEVICE_CHOICES, deviceOption, positiveInt } from '../shared-options.js';
 
 const HELP = `  --model M              hub id, model folder or checkpoint to start from (required unless --resume)
   --out DIR              run folder: DIR/best and DIR/last (default runs/<csv>-<time>)
@@ -29,10 +30,10 @@ const HELP = `  --model M              hub id, model folder or checkpoint to sta
   --schedule S           linear | cosine | constant decay after warmup (default linear)
   --max-grad-norm X      clip the global gradient norm (default 1; 0: off)
   --dropout X            dropout rate (default: the model config's; 0: off)
-  --max-length N         truncate sentences to N tokens (default 128)
+  --max-length N         truncate sentences to N tokens (default ${DEFAULT_MAX_LENGTH})
   --seed N               seeds the split, shuffling, new heads and dropout (default 42)
   --no-shuffle           batches in file order
-  --device D             auto | cpu | webgpu | cuda (default auto)
+  --device D             ${DEVICE_CHOICES} (default auto)
   --eval-every N         also evaluate every N steps (default: each epoch only)
   --patience N           stop after N evaluations without a lower validation loss
   --on-bad-row error|skip  stop at a bad row (default) or skip it and report it

@@ -2,11 +2,9 @@
  * Reverse-mode differentiation on the recorded graph, as micrograd's backward() one level up:
  * the nodes are ONNX ops on tensors and the sweep emits more ONNX nodes instead of numbers.
  */
-import type { DType, Graph, Node, Value } from './graph.js';
+import { type Graph, type Node, type Value, isFloat } from './graph.js';
 import { add } from './ops/elementwise.js';
 import { expand, shapeOf } from './ops/shape-ops.js';
-
-const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64';
 
 /**
  * Emits nodes computing d(loss)/d(p) for each p in `params` and returns p → gradient (same

@@ -6,6 +6,9 @@
 import { ModelProto, OnnxDataType, AttributeType } from './onnx-proto.js';
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
+
+/** Float values carry gradients; integer and bool values (ids, shapes, masks) do not. */
+export const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64';
 /** A dimension: a known size, or a symbol (batch, seq, …) fixed only when the model runs. */
 export type Dim = number | string;
 export type Shape = readonly Dim[];

@@ -1,7 +1,8 @@
 /** Token states → one fixed-length sentence vector. */
+import type { Pooling } from '../choices.js';
 import { type Graph, type Value, div, gather, max, mul, reduceSum, unsqueeze } from '../graph/index.js';
 
-export type Pooling = 'mean' | 'cls';
+export type { Pooling };
 
 export function pool(g: Graph, tokens: Value, maskFloat: Value, pooling: Pooling): Value {
   if (pooling === 'cls') return gather(g, tokens, g.constant([0n], 'int64', []), 1);

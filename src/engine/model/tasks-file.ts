@@ -9,7 +9,7 @@ import { SentenceLensError } from '../errors.js';
 import { readSafetensors, writeSafetensors } from '../weights/safetensors.js';
 import type { Tensor } from './bert-weights.js';
 import { checkHeadWeights, type TaskSpec, validateTask } from './heads.js';
-import type { Pooling } from './pooling.js';
+import { isPooling, POOLINGS, type Pooling } from '../choices.js';
 
 export const TASKS_FORMAT = 1;
 
@@ -35,8 +35,8 @@ export function parseTasksFile(json: unknown, source: string): TasksFile {
     }
     validateTask(t, source);
   }
-  if (o.pooling !== undefined && o.pooling !== 'mean' && o.pooling !== 'cls') {
-    throw new SentenceLensError('BAD_CONFIG', `${source}: pooling must be "mean" or "cls"`);
+  if (o.pooling !== undefined && !isPooling(o.pooling)) {
+    throw new SentenceLensError('BAD_CONFIG', `${source}: pooling must be one of ${POOLINGS.map((p) => `"${p}"`).join(', ')}`);
   }
   return o as TasksFile;
 }

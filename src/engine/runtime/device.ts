@@ -9,9 +9,9 @@ import ort from 'onnxruntime-node';
 import { SentenceLensError } from '../errors.js';
 import { Graph, add } from '../graph/index.js';
 
-export type DeviceSetting = 'auto' | 'cpu' | 'webgpu' | 'cuda';
-export type Device = 'cpu' | 'webgpu' | 'cuda';
-export const DEVICE_SETTINGS: readonly DeviceSetting[] = ['auto', 'cpu', 'webgpu', 'cuda'];
+import { DEVICE_SETTINGS, type Device, type DeviceSetting, isDeviceSetting } from '../choices.js';
+
+export { DEVICE_SETTINGS, type Device, type DeviceSetting };
 
 export interface DeviceChoice {
   readonly device: Device;
@@ -20,7 +20,7 @@ export interface DeviceChoice {
 }
 
 export function parseDevice(s: string): DeviceSetting {
-  if ((DEVICE_SETTINGS as readonly string[]).includes(s)) return s as DeviceSetting;
+  if (isDeviceSetting(s)) return s;
   throw new SentenceLensError('BAD_ARGUMENT', `unknown device "${s}"; expected one of ${DEVICE_SETTINGS.join(', ')}`);
 }
 

@@ -1,4 +1,5 @@
 /** A training run's options: plain JSON (saved in training_state.json), defaults and checks. */
+import { DEFAULT_MAX_LENGTH } from '../choices.js';
 import { SentenceLensError } from '../errors.js';
 import type { Pooling } from '../model/pooling.js';
 import { type DeviceSetting, parseDevice } from '../runtime/device.js';
@@ -117,7 +118,7 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     warmup: o.warmup ?? 0,
     decay: o.decay ?? 'linear',
     maxGradNorm: o.maxGradNorm ?? 1,
-    maxLength: o.maxLength ?? 128,
+    maxLength: o.maxLength ?? DEFAULT_MAX_LENGTH,
     seed: o.seed ?? 42,
     shuffle: o.shuffle ?? true,
     device: o.device ?? 'auto',

@@ -1,7 +1,7 @@
 /** Annotate Document, Clear Annotations, Toggle Auto-Annotate. */
 import * as vscode from 'vscode';
 import type { Annotation } from '../annotation-state.js';
-import { annotationChunks, diffSentences } from '../annotation-state.js';
+import { annotationChunks, diffSentences, stillInPlace } from '../annotation-state.js';
 import { sentenceRanges } from '../sentences.js';
 import { SECTION } from '../settings.js';
 import { type CommandContext, guarded } from './context.js';
@@ -41,12 +41,8 @@ export async function annotateIncrementally(
     );
     inferenceMs += ms;
     if (doc.isClosed) return { classified: done, inferenceMs };
-    let anns: Annotation[] = chunk.map((s, j) => ({ ...s, result: results[j]! }));
-    if (doc.version !== version) {
-      const text = doc.getText();
-      anns = anns.filter((a) => text.slice(a.start, a.end) === a.text);
-    }
-    ctx.annotations.add(doc, anns);
+    const anns: Annotation[] = chunk.map((s, j) => ({ ...s, result: results[j]! }));
+    ctx.annotations.add(doc, doc.version === version ? anns : stillInPlace(anns, doc.getText()));
     done += chunk.length;
     report?.(done, todo.length);
   }

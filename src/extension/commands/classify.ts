@@ -1,5 +1,6 @@
 /** Sentence Lens: Classify Sentence — the selection's sentences, or the one at the cursor. */
 import * as vscode from 'vscode';
+import { stillInPlace } from '../annotation-state.js';
 import { type CommandContext, guarded, targetSentencesOrExplain } from './context.js';
 
 export async function classifySentence(ctx: CommandContext): Promise<void> {
@@ -15,11 +16,8 @@ export async function classifySentence(ctx: CommandContext): Promise<void> {
       (_progress, token) => ctx.host.classify(target.map((s) => s.text), token),
     );
     if (doc.isClosed) return;
-    if (doc.version !== version) {
-      // Edited meanwhile: keep only sentences still where they were.
-      const kept = target.map((s, i) => ({ ...s, result: results[i]! })).filter((a) => doc.getText().slice(a.start, a.end) === a.text);
-      ctx.annotations.add(doc, kept);
-    } else ctx.annotations.add(doc, target.map((s, i) => ({ ...s, result: results[i]! })));
+    const anns = target.map((s, i) => ({ ...s, result: results[i]! }));
+    ctx.annotations.add(doc, doc.version === version ? anns : stillInPlace(anns, doc.getText()));
     const truncated = results.filter((r) => r.truncated).length;
     if (truncated > 0) {
       const max = ctx.host.settings().maxLength;

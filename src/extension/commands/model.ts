@@ -1,6 +1,7 @@
 /** Select Model…, Select Device…, Restart Model Server, Show Log, and the status bar's action list. */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { DEVICE_DESCRIPTIONS, DEVICE_SETTINGS } from '../../engine/choices.js';
 import { OFFLINE_MODEL, SECTION } from '../settings.js';
 import { type CommandContext, guarded } from './context.js';
 
@@ -61,12 +62,7 @@ export async function selectModel(ctx: CommandContext): Promise<void> {
 }
 
 export async function selectDevice(ctx: CommandContext): Promise<void> {
-  const items: (vscode.QuickPickItem & { value: string })[] = [
-    { value: 'auto', label: 'auto', detail: 'CUDA if its libraries are installed, else WebGPU if a GPU adapter answers, else CPU' },
-    { value: 'cpu', label: 'cpu', detail: 'ONNX Runtime on the CPU' },
-    { value: 'webgpu', label: 'webgpu', detail: 'ONNX Runtime WebGPU (Vulkan, D3D12 or Metal)' },
-    { value: 'cuda', label: 'cuda', detail: 'ONNX Runtime CUDA (needs ONNXRUNTIME_NODE_INSTALL=cuda12 at install)' },
-  ];
+  const items: (vscode.QuickPickItem & { value: string })[] = DEVICE_SETTINGS.map((d) => ({ value: d, label: d, detail: DEVICE_DESCRIPTIONS[d] }));
   const now = ctx.host.settings().device;
   const pick = await vscode.window.showQuickPick(items, { title: 'Sentence Lens: Select Device', placeHolder: `Now: ${now}${ctx.host.state.model ? ` (running on ${ctx.host.state.model.device})` : ''}` });
   if (!pick) return;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Annotation, diffSentences, mergeAnnotations, shiftAnnotations } from '../../../src/extension/annotation-state.js';
+import { type Annotation, diffSentences, mergeAnnotations, shiftAnnotations, stillInPlace } from '../../../src/extension/annotation-state.js';
 import { sentenceRanges } from '../../../src/extension/sentences.js';
 import type { Classification } from '../../../src/protocol.js';
 
@@ -75,4 +75,15 @@ test('annotation chunks: every sentence once, by length, at most `size` each', a
   const chunks = annotationChunks(s, 3);
   assert.deepEqual(chunks.map((c) => c.length), [3, 1]);
   assert.deepEqual(chunks.flat().map((x) => x.text), ['X.', 'Short.', 'Mid one here.', 'A much longer sentence here.']);
+});
+
+test('results for a document edited meanwhile: only sentences still in place are kept', () => {
+  const before = 'The soup was hot. We lost the match. A good book.';
+  const anns = annotate(before);
+  // The middle sentence was edited while the request ran; the others did not move.
+  const after = before.replace('lost', 'won!');
+  assert.deepEqual(stillInPlace(anns, after).map((a) => a.text), ['The soup was hot.', 'A good book.']);
+  // Text inserted before every sentence moves them all: none is where its result says.
+  assert.deepEqual(stillInPlace(anns, `Hi. ${before}`), []);
+  assert.deepEqual(stillInPlace(anns, before), anns);
 });

@@ -52,12 +52,15 @@ export function div(g: Graph, a: Value, b: Value): Value {
   ]));
 }
 
-/** Element-wise maximum (used as a clamp against a small constant). Ties send the gradient to a. */
+/**
+ * Element-wise maximum (used as a clamp against a small constant). Ties send the gradient to a;
+ * only the operands that need a gradient get one (a clamp's constant never does).
+ */
 export function max(g: Graph, a: Value, b: Value): Value {
-  return binary(g, 'Max', a, b, binaryRule((g, dy, a, b) => {
+  return binary(g, 'Max', a, b, binaryRule((g, dy, a, b, _y, needs) => {
     const ge = g.node('GreaterOrEqual', [a, b], [{ dtype: 'bool', shape: broadcastShapes(a.shape, b.shape) }])[0]!;
     const mask = cast(g, ge, dy.dtype);
-    return [mul(g, dy, mask), mul(g, dy, sub(g, g.scalar(1), mask))];
+    return [needs[0] ? mul(g, dy, mask) : undefined, needs[1] ? mul(g, dy, sub(g, g.scalar(1), mask)) : undefined];
   }));
 }
 

@@ -3,7 +3,8 @@
  * back: a reshape undoes itself with the input's runtime shape, a transpose with the inverse
  * permutation, a concat by splitting at the inputs' runtime sizes.
  */
-import type { BackwardRule, DType, Dim, Graph, Value } from '../graph.js';
+import { type BackwardRule, type DType, type Dim, type Graph, type Value, isFloat } from '../graph.js';
+import { OnnxDataType } from '../onnx-proto.js';
 import { dimProduct, normAxis } from '../shape.js';
 import { sumToShape } from './reduce.js';
 
@@ -14,8 +15,9 @@ const reshapeBack: BackwardRule = (g, node, [dy], needs) => {
 };
 
 /**
- * Reshape to `target`, where each entry is a size, -1 (inferred) or a Value-free symbolic
- * size. Symbolic entries need a runtime shape: pass `shapeValue` (an int64 vector) then.
+ * Reshape to a static `target` with ONNX's rules: each entry is a size, 0 (keep the input's
+ * size at that position) or -1 (inferred). `outShape` gives the static output shape when the
+ * inference here cannot (symbolic sizes); for a shape known only at run time use reshapeTo.
  */
 export function reshape(g: Graph, x: Value, target: readonly number[], outShape?: readonly Dim[]): Value {
   const inferred = target.map((d, i) => (d === 0 ? x.shape[i]! : d));
@@ -84,14 +86,11 @@ function sumDims(dims: Dim[]): Dim {
   return dims.every((d) => typeof d === 'number') ? (dims as number[]).reduce((s, d) => s + d, 0) : dims.join('+');
 }
 
-const ONNX_TYPE = { float32: 1, int32: 6, int64: 7, bool: 9, float64: 11 } as const;
-const isFloat = (t: DType): boolean => t === 'float32' || t === 'float64';
-
 /** A gradient flows through a cast only between float types; integer paths are not differentiable. */
 export function cast(g: Graph, x: Value, to: DType): Value {
   if (x.dtype === to) return x;
   const rule: BackwardRule = (g, node, [dy], needs) => [dy && needs[0] && isFloat(to) && isFloat(node.inputs[0]!.dtype) ? cast(g, dy, node.inputs[0]!.dtype) : undefined];
-  return g.node('Cast', [x], [{ dtype: to, shape: x.shape }], { to: ONNX_TYPE[to] }, rule)[0]!;
+  return g.node('Cast', [x], [{ dtype: to, shape: x.shape }], { to: OnnxDataType[to] }, rule)[0]!;
 }
 
 /** Broadcasts x to a runtime shape; its gradient sums back over the broadcast dims. */
