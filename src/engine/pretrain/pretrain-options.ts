@@ -1,4 +1,5 @@
 /** A pretraining run's options: plain JSON (saved in training_state.json), defaults and checks. */
+import { DEFAULT_MAX_LENGTH } from '../choices.js';
 import { SentenceLensError } from '../errors.js';
 import type { BertConfigJson } from '../model/config-json.js';
 import { type DeviceSetting, parseDevice } from '../runtime/device.js';
@@ -105,7 +106,7 @@ export function resolvePretrainOptions(o: PretrainOptions): ResolvedPretrainOpti
     lowercase: o.lowercase ?? true,
     unit: o.unit ?? 'line',
     pack: o.pack ?? true,
-    maxLength: o.maxLength ?? 128,
+    maxLength: o.maxLength ?? DEFAULT_MAX_LENGTH,
     maskRate: o.maskRate ?? 0.15,
     wholeWord: o.wholeWord ?? true,
     valSplit: o.valSplit ?? 0.05,
