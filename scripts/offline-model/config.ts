@@ -16,7 +16,7 @@ export const RECIPE = {
   pretrain: {
     maxLength: env('PT_MAXLEN', 64),
     batchSize: env('PT_BATCH', 32),
-    steps: env('PT_STEPS', 1000),
+    steps: env('PT_STEPS', 3000),
     lr: env('PT_LR', 1e-3),
     warmup: 0.06,
     saveEvery: env('PT_SAVE_EVERY', 50),
