@@ -8,7 +8,7 @@ import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
-const external = ['vscode', 'onnxruntime-node'];
+const external = ['vscode', 'onnxruntime-node', '@resvg/resvg-js'];
 
 const common = {
   bundle: true,
@@ -48,6 +48,8 @@ const builds = [
     entryPoints: views,
     outdir: 'dist/webview',
   },
+  // The sentence map's HTML report script, inlined by `sentence-lens map --out map.html`.
+  { entryPoints: { 'map-report': 'src/webview/map/report.ts' }, outdir: 'dist/webview', bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, logLevel: 'info' },
 ];
 
 // The codicon font and its stylesheet (@vscode-elements' vscode-icon reads the stylesheet by id).

@@ -8,3 +8,8 @@ export function bundledDataCsv(): string {
 export function offlineModelDir(): string {
   return fileURLToPath(new URL('../models/offline', import.meta.url));
 }
+
+/** The browser bundle the HTML map report inlines (built by esbuild from src/webview/map/report.ts). */
+export function mapReportScript(): string {
+  return fileURLToPath(new URL('../dist/webview/map-report.js', import.meta.url));
+}

@@ -9,6 +9,9 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { Device, DeviceSetting, Pooling } from './engine/choices.js';
 import type { SentenceLensErrorCode } from './engine/errors.js';
+import type { SentenceMapData } from './engine/map/map-data.js';
+
+export type { SentenceMapData };
 
 export type { Device, DeviceSetting, Pooling };
 
@@ -124,12 +127,28 @@ export interface StatusResult {
 export type ProgressParams =
   | { readonly id: string; readonly kind: 'download'; readonly file: string; readonly bytesDone: number; readonly bytesTotal: number }
   | { readonly id: string; readonly kind: 'load'; readonly message: string }
-  | { readonly id: string; readonly kind: 'batch'; readonly done: number; readonly total: number };
+  | { readonly id: string; readonly kind: 'batch'; readonly done: number; readonly total: number }
+  | { readonly id: string; readonly kind: 'map'; readonly phase: 'embed' | 'project'; readonly done: number; readonly total: number };
+
+/** What a sentence map shows: sentences the extension segmented, or a CSV file the server reads. */
+export type MapSourceParams =
+  | { readonly kind: 'texts'; readonly texts: readonly string[] }
+  | { readonly kind: 'csv'; readonly path: string; readonly textColumn?: string };
+
+export interface MapParams {
+  readonly source: MapSourceParams;
+  /** The projection's seed: the same seed and sentences give the same picture. */
+  readonly seed?: number;
+  /** When set, `progress` notifications `{ kind: 'map' }` come under this id. */
+  readonly progressId?: string;
+}
 
 export const LoadModelRequest = new RequestType<LoadModelParams, ModelInfo, ErrorData>('sentenceLens/loadModel');
 export const ClassifyRequest = new RequestType<TextsParams, ClassifyResult, ErrorData>('sentenceLens/classify');
 export const EmbedRequest = new RequestType<TextsParams, EmbedResult, ErrorData>('sentenceLens/embed');
 export const SimilarRequest = new RequestType<SimilarParams, SimilarResult, ErrorData>('sentenceLens/similar');
+/** Embeds, classifies and projects to 2-D: the data of a sentence map. */
+export const MapRequest = new RequestType<MapParams, SentenceMapData, ErrorData>('sentenceLens/map');
 export const StatusRequest = new RequestType0<StatusResult, ErrorData>('sentenceLens/status');
 /** Releases the model; the server exits once the reply is sent. */
 export const ShutdownRequest = new RequestType0<void, ErrorData>('sentenceLens/shutdown');

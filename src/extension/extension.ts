@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { Annotations } from './annotations.js';
 import { AutoAnnotator } from './auto-annotate.js';
 import { registerCommands } from './commands/index.js';
+import { registerSentenceMap } from './map/map-command.js';
 import { ModelHost } from './model-host.js';
 import { MODEL_KEYS, SECTION } from './settings.js';
 import { StatusBar } from './status-bar.js';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
     auto,
     h.onDidChangeState((s) => status.update(s)),
     ...registerCommands(ctx),
+    ...registerSentenceMap(context, h, log),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       if (MODEL_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) void h.settingsChanged().catch((err) => h.showError(err));

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { withAbortSignal } from '../cancellation.js';
 import { SentenceLensError } from '../engine/errors.js';
-import { type ClassifyResult, type EmbedResult, type LoadModelParams, type ModelInfo, type ProgressParams, type SimilarResult, sameModel } from '../protocol.js';
+import { type ClassifyResult, type EmbedResult, type LoadModelParams, type MapParams, type ModelInfo, type ProgressParams, type SentenceMapData, type SimilarResult, sameModel } from '../protocol.js';
 import { ClientError, type ClientState, ServerClient } from './server-client.js';
 import { type ModelChoice, OFFLINE_MODEL, SECTION, expandModelPath, type Settings, loadParams, modelChoice, readSettings } from './settings.js';
 
@@ -122,6 +122,18 @@ export class ModelHost implements vscode.Disposable {
   async similar(query: string, texts: readonly string[], token?: vscode.CancellationToken, onBatch?: (done: number, total: number) => void): Promise<SimilarResult> {
     await this.ensureModel(token);
     return withAbortSignal([token], (signal) => this.withSink(onBatch, (progressId) => this.client.similar({ query, texts, progressId }, signal)));
+  }
+
+  /** A sentence map (embed, classify, project) from the server, with its phases' progress. */
+  async map(params: Omit<MapParams, 'progressId'>, token?: vscode.CancellationToken, onProgress?: (phase: 'embed' | 'project', done: number, total: number) => void): Promise<SentenceMapData> {
+    await this.ensureModel(token);
+    const id = `map-${++progressIds}`;
+    if (onProgress) this.sinks.set(id, (p) => p.kind === 'map' && onProgress(p.phase, p.done, p.total));
+    try {
+      return await withAbortSignal([token], (signal) => this.client.map({ ...params, progressId: onProgress ? id : undefined }, signal));
+    } finally {
+      this.sinks.delete(id);
+    }
   }
 
   async restart(): Promise<void> {

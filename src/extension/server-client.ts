@@ -24,10 +24,13 @@ import {
   type ErrorData,
   type LoadModelParams,
   LoadModelRequest,
+  MapRequest,
+  type MapParams,
   type ModelInfo,
   ProgressNotification,
   type ProgressParams,
   REQUEST_CANCELLED,
+  type SentenceMapData,
   ShutdownRequest,
   SimilarRequest,
   type SimilarParams,
@@ -124,6 +127,10 @@ export class ServerClient {
 
   similar(params: SimilarParams, signal?: AbortSignal): Promise<SimilarResult> {
     return this.withModel(SimilarRequest, params, signal);
+  }
+
+  map(params: MapParams, signal?: AbortSignal): Promise<SentenceMapData> {
+    return this.withModel(MapRequest, params, signal);
   }
 
   status(signal?: AbortSignal): Promise<StatusResult> {

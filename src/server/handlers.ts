@@ -10,6 +10,7 @@ import {
   EmbedRequest,
   type ErrorData,
   LoadModelRequest,
+  MapRequest,
   ProgressNotification,
   REQUEST_CANCELLED,
   SERVER_ERROR,
@@ -48,6 +49,7 @@ export function registerHandlers(connection: MessageConnection, log: (m: string)
   connection.onRequest(ClassifyRequest, handle(log, 'classify', (p, s) => service.classify(p, s)));
   connection.onRequest(EmbedRequest, handle(log, 'embed', (p, s) => service.embed(p, s)));
   connection.onRequest(SimilarRequest, handle(log, 'similar', (p, s) => service.similar(p, s)));
+  connection.onRequest(MapRequest, handle(log, 'map', (p, s) => service.map(p, s)));
   connection.onRequest(StatusRequest, () => service.status());
   connection.onRequest(ShutdownRequest, async () => {
     await service.release().catch((e) => log(`release failed: ${String(e)}`));

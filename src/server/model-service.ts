@@ -5,13 +5,16 @@
 import { SentenceLensError } from '../engine/errors.js';
 import { bundledDataCsv } from '../bundled-files.js';
 import { SentenceModel } from '../engine/inference.js';
+import { mapRequest } from './map-request.js';
 import type {
   Classification,
   ClassifyResult,
   EmbedResult,
   LoadModelParams,
+  MapParams,
   ModelInfo,
   ProgressParams,
+  SentenceMapData,
   ServerState,
   SimilarParams,
   SimilarResult,
@@ -133,6 +136,10 @@ export class ModelService {
     const ranked = out.slice(1).map((r, index) => ({ index, score: cosine(q, r.embedding) }));
     ranked.sort((a, b) => b.score - a.score || a.index - b.index);
     return { ranked };
+  }
+
+  async map(p: MapParams, signal: AbortSignal): Promise<SentenceMapData> {
+    return mapRequest(await this.current(), p, signal, this.opts.progress, checkTexts);
   }
 
   async release(): Promise<void> {

@@ -218,7 +218,70 @@ export const PanelState = z.object({
 export type PanelState = z.infer<typeof PanelState>;
 
 // ───────────────────────────── sentence map (issue 16) ─────────────────────────────
-// The map's messages go here.
+
+/** At most this many points cross to the page (the server refuses more texts anyway). */
+const MAX_POINTS = 20_000;
+const index = z.number().int().min(-1).max(MAX_POINTS);
+
+/** A sentence map's data (src/engine/map/map-data.ts's SentenceMapData), checked before drawing. */
+export const MapData = z.object({
+  texts: z.array(z.string()).max(MAX_POINTS),
+  xy: z.array(finite).max(2 * MAX_POINTS),
+  method: z.enum(['umap', 'pca']),
+  params: z.record(z.string(), finite),
+  tasks: z.array(z.object({ name: z.string(), labels: z.array(z.string()) })).max(64),
+  values: z.record(z.string(), z.object({ predicted: z.array(index), probs: z.array(finite), gold: z.array(index).optional() })),
+  lines: z.array(z.number().int().min(1)).optional(),
+  notes: z.array(z.string()),
+  timings: z.object({ embedMs: finite, projectMs: finite }),
+});
+export type MapData = z.infer<typeof MapData>;
+
+/** What the map shows: the current (or a fixed) document, or a CSV file. */
+export const MapSource = z.discriminatedUnion('kind', [
+  /** `follow`: the map moves to whichever document the active editor shows. */
+  z.object({ kind: z.literal('document'), uri: z.string().min(1).max(4096), follow: z.boolean() }),
+  z.object({ kind: z.literal('csv'), path: filePath }),
+]);
+export type MapSource = z.infer<typeof MapSource>;
+
+/** Messages from the map's page to the extension. */
+export const MapToHost = z.discriminatedUnion('type', [
+  WebviewReady,
+  WebviewLog,
+  /** A point was clicked: reveal its sentence (document) or row (CSV). */
+  z.object({ type: z.literal('reveal'), point: z.number().int().min(0).max(MAX_POINTS) }),
+  /** Map the source again (the document changed), optionally with another projection seed. */
+  z.object({ type: z.literal('refresh'), seed: z.number().int().min(0).max(2 ** 31).optional() }),
+  z.object({ type: z.literal('cancel') }),
+  z.object({ type: z.literal('follow'), follow: z.boolean() }),
+  /** The page's view choices, so a reload restores them. */
+  z.object({ type: z.literal('viewChanged'), task: z.string().max(200).optional(), search: z.string().max(500).optional() }),
+]);
+export type MapToHost = z.infer<typeof MapToHost>;
+
+/** Messages from the extension to the map's page. */
+export const HostToMap = z.discriminatedUnion('type', [
+  /** Work under way: loading the model, embedding (batches) or projecting (epochs). */
+  z.object({ type: z.literal('progress'), title: z.string(), phase: z.enum(['load', 'embed', 'project']), done: z.number().min(0), total: z.number().min(0) }),
+  z.object({ type: z.literal('map'), source: MapSource, title: z.string(), data: MapData, task: z.string().optional(), search: z.string().optional() }),
+  /** The point of the sentence at the editor's cursor, or none. */
+  z.object({ type: z.literal('current'), point: z.number().int().min(0).max(MAX_POINTS).nullable() }),
+  /** The map no longer matches the document (edited since): offer a refresh. */
+  z.object({ type: z.literal('stale'), stale: z.boolean() }),
+  z.object({ type: z.literal('error'), message: z.string() }),
+  z.object({ type: z.literal('cancelled') }),
+]);
+export type HostToMap = z.infer<typeof HostToMap>;
+
+/** What the map page saves with vscode.setState; the host maps the same source again after a reload. */
+export const MapState = z.object({
+  source: MapSource.optional(),
+  seed: z.number().int().min(0).optional(),
+  task: z.string().max(200).optional(),
+  search: z.string().max(500).optional(),
+});
+export type MapState = z.infer<typeof MapState>;
 
 // ───────────────────────────── validation ─────────────────────────────
 

@@ -11,7 +11,7 @@ export interface ColumnMapping {
 }
 
 /** Text headers, most specific first: when several are present the earlier wins. */
-const TEXT_HEADERS = ['sentence', 'text', 'sentences', 'content', 'utterance', 'review', 'body'];
+export const TEXT_HEADERS = ['sentence', 'text', 'sentences', 'content', 'utterance', 'review', 'body'];
 
 /** Headers that all mean "sentiment", so checkpoints trained on either share a task name. */
 const SENTIMENT_HEADERS = new Set(['sentiment', 'polarity', 'emotion', 'sentiment_label']);

@@ -1,0 +1,116 @@
+// The sentence map in a real VS Code (code-server 4.96 via test/e2e/harness.ts), with the packaged
+// .vsix and its bundled offline model: a 30-sentence, three-topic document maps to 30 points;
+// clicking a point selects its sentence in the editor; moving the cursor marks its point; a
+// labelled CSV opened from the Explorer shows as many disagreements as `sentence-lens eval`
+// reports. Screenshots (light and dark) go to test-artifacts/e2e/.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { offlineModelDir } from '../../src/bundled-files.js';
+import { runCli } from '../support/run-cli.js';
+import { type CodeServer, e2eSkip, startCodeServer } from './harness.js';
+
+function vsixPath(): string {
+  const dist = resolve('dist');
+  const found = existsSync(dist) ? readdirSync(dist).filter((f) => /^sentence-lens-linux-x64\.vsix$/.test(f)) : [];
+  if (found.length === 0) throw new Error('dist/sentence-lens-linux-x64.vsix is missing: run npm run package (npm run test:e2e does)');
+  return join(dist, found[0]!);
+}
+
+/** Bundled labelled rows, [text, topic, sentiment], as the CSV holds them (quotes undone). */
+function bundledRows(): [string, string, string][] {
+  const lines = readFileSync('models/sentences.csv', 'utf8').trim().split('\n').slice(1);
+  return lines.map((line) => {
+    const m = /^"?(.*?)"?,(food|sports|reading),(positive|negative)$/.exec(line)!;
+    return [m[1]!.replace(/""/g, '"'), m[2]!, m[3]!];
+  });
+}
+
+const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+test('Sentence map in code-server', { timeout: 900_000, skip: e2eSkip() }, async (t) => {
+  const temp = mkdtempSync(join(tmpdir(), 'sl-e2e-map-'));
+  const workspace = join(temp, 'workspace');
+  mkdirSync(workspace);
+  const rows = bundledRows();
+  // 30 single-sentence lines, ten per topic, topics interleaved.
+  const byTopic = ['food', 'sports', 'reading'].map((topic) => rows.filter((r) => r[1] === topic && !/[.!?].+[.!?]/.test(r[0])).slice(0, 10));
+  const sentences = Array.from({ length: 30 }, (_, i) => byTopic[i % 3]![Math.floor(i / 3)]![0]);
+  writeFileSync(join(workspace, 'topics.txt'), `${sentences.join('\n')}\n`);
+  // 45 labelled rows with every fifth topic label changed.
+  const topics = ['food', 'sports', 'reading'];
+  const labelled = rows.slice(100, 145).map(([text, topic, sentiment], i) => `${quote(text)},${i % 5 === 0 ? topics[(topics.indexOf(topic) + 1) % 3] : topic},${sentiment}`);
+  writeFileSync(join(workspace, 'labelled.csv'), `sentence,topic,sentiment\n${labelled.join('\n')}\n`);
+
+  let cs: CodeServer | undefined;
+  t.after(async () => {
+    await cs?.close();
+    rmSync(temp, { recursive: true, force: true });
+  });
+  cs = await startCodeServer({ workspace, vsix: vsixPath(), settings: { 'sentenceLens.device': 'cpu', 'workbench.colorTheme': 'Default Light Modern' } });
+  const page = cs.page;
+  const mapOf = () => cs!.webview().locator('#map');
+
+  await t.test('Show Sentence Map on a 30-sentence document draws 30 points', async () => {
+    await cs!.openFile('topics.txt');
+    await cs!.runCommand('Sentence Lens: Show Sentence Map');
+    await cs!.webview().locator('#map[data-points]').waitFor({ timeout: 180_000 });
+    assert.equal(await mapOf().getAttribute('data-points'), '30');
+    assert.match((await mapOf().getAttribute('aria-label')) ?? '', /^Sentence map: 30 points, coloured by topic$/);
+    await cs!.screenshot('map-01-document-light');
+  });
+
+  await t.test('clicking a point selects its sentence in the editor', async () => {
+    const pixels: { x: number; y: number }[] = [];
+    for (let i = 0; i < 30; i++) pixels.push(await mapOf().evaluate((_, n) => (window as unknown as { sentenceMap: { pixelOf(i: number): { x: number; y: number } } }).sentenceMap.pixelOf(n), i));
+    // A point with no other within 12 px, so the click cannot land on a neighbour.
+    const lonely = pixels.findIndex((p, i) => pixels.every((q, j) => j === i || Math.hypot(p.x - q.x, p.y - q.y) > 12));
+    assert.ok(lonely >= 0, 'some point stands alone');
+    const box = (await mapOf().boundingBox())!;
+    await page.mouse.click(box.x + pixels[lonely]!.x, box.y + pixels[lonely]!.y);
+    const pos = await cs!.waitForCursor((p) => p.line === lonely + 1 && p.selected === sentences[lonely]!.length, `sentence ${lonely + 1} selected`, 30_000);
+    assert.equal(pos.column, sentences[lonely]!.length + 1, 'the selection ends at the end of the sentence');
+  });
+
+  await t.test('moving the cursor in the document marks its point on the map', async () => {
+    await cs!.setCursor(5, 3);
+    await cs!.webview().locator('#map[data-current="4"]').waitFor({ timeout: 30_000 });
+    await cs!.setCursor(12, 1);
+    await cs!.webview().locator('#map[data-current="11"]').waitFor({ timeout: 30_000 });
+  });
+
+  await t.test('a labelled CSV from the Explorer: as many disagreements as sentence-lens eval reports', async () => {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'labelled.csv' }).first().click({ button: 'right' });
+    await cs!.clickMenuItem('Show Sentence Map');
+    const summary = cs!.webview().locator('#summary[data-disagreements]');
+    await summary.waitFor({ timeout: 180_000 });
+    assert.equal(await mapOf().getAttribute('data-points'), '45');
+    const e = await runCli(['eval', join(workspace, 'labelled.csv'), '--model', offlineModelDir(), '--device', 'cpu']);
+    assert.equal(e.code, 0, e.stderr);
+    const confusion = JSON.parse(e.stdout).metrics.tasks.topic.confusion as number[][];
+    const errors = confusion.flatMap((row, truth) => row.filter((_, p) => p !== truth)).reduce((a, b) => a + b, 0);
+    assert.ok(errors >= 9, `at least the 9 changed labels disagree (${errors})`);
+    assert.equal(await summary.getAttribute('data-disagreements'), String(errors));
+    assert.match((await summary.textContent()) ?? '', new RegExp(`^${errors} disagreements between the labels and the model \\(topic\\) in 45 rows$`));
+    await cs!.screenshot('map-02-csv-light');
+  });
+
+  await t.test('dark theme: the map redraws in the theme colours', async () => {
+    const light = await mapOf().getAttribute('data-background');
+    await cs!.runCommand('Preferences: Toggle between Light/Dark Themes');
+    await cs!.webview().locator('body.vscode-dark').waitFor({ timeout: 30_000 });
+    await cs!.webview().locator(`#map:not([data-background="${light}"])`).waitFor({ timeout: 30_000 });
+    await cs!.screenshot('map-03-csv-dark');
+    assert.deepEqual(cs!.pageErrorLog(), []);
+  });
+
+  await t.test('after a window reload the map of the same CSV comes back', async () => {
+    // code-server's window is the browser page: reloading it reloads the workbench.
+    await page.reload();
+    await cs!.waitForWorkbench();
+    await cs!.webview().locator('#map[data-points="45"]').waitFor({ timeout: 180_000 });
+    assert.match((await cs!.webview().locator('#title').textContent()) ?? '', /labelled\.csv/);
+  });
+});
