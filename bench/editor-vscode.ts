@@ -101,9 +101,9 @@ async function arm(cs: CodeServer, line: number, opts: { status: boolean }): Pro
           const top = Math.round(parseFloat((n.parentElement as HTMLElement).style.top));
           for (const vl of ed.querySelectorAll<HTMLElement>('.view-lines .view-line')) {
             if (Math.round(parseFloat(vl.style.top)) !== top) continue;
-            for (const span of vl.querySelectorAll('span')) {
-              const c = getComputedStyle(span, '::after').content;
-              if (c && c !== 'none' && c !== 'normal') return true;
+            // Labels are inlay hints: text injected into the line in a generated dyn-rule-* span.
+            for (const span of vl.querySelectorAll('span[class*="dyn-rule-"]')) {
+              if ((span.textContent ?? '').trim()) return true;
             }
           }
         }
@@ -249,7 +249,7 @@ try {
     const seen = sentenceLensLog(cs).filter((x) => x.text.startsWith('annotated ')).length;
     if (r > 0) {
       await cs.page.keyboard.press(KEY_CLEAR);
-      await until(async () => ((await cs!.afterDecorations()).length === 0 ? true : undefined), 'cleared decorations', 30_000);
+      await until(async () => ((await cs!.decorationTexts()).length === 0 ? true : undefined), 'cleared decorations', 30_000);
     }
     await arm(cs, 1, { status: false });
     await cs.page.keyboard.press(KEY_ANNOTATE);
@@ -262,7 +262,7 @@ try {
     console.log(`(c) run ${r + 1}: ${line.text.replace(/: file:.*$/, '')}; keydown → log line ${line.t - p.keydownWall} ms; first visible decoration ${f(p.decoMs)}`);
   }
   await cs.screenshot('bench-annotate');
-  const visible = (await cs.afterDecorations()).length;
+  const visible = (await cs.decorationTexts()).length;
   if (annotateRuns.some((a) => a.n !== bigSentences.length)) throw new Error(`annotated ${annotateRuns.map((a) => a.n).join('/')} sentences, expected ${bigSentences.length}`);
   await cs.close();
   cs = undefined;

@@ -68,6 +68,10 @@ export interface ModelInfo {
   readonly device: Device;
   /** Why better devices were passed over. */
   readonly fallbacks: readonly string[];
+  /** "software" when WebGPU runs on a CPU rasterizer (known on Linux only); absent otherwise. */
+  readonly adapter?: 'software' | 'unknown';
+  /** With device "auto": which device, why, and the measured figures, in one sentence. */
+  readonly deviceReason?: string;
   readonly tasks: readonly TaskInfo[];
   readonly dim: number;
   readonly pooling: Pooling;
@@ -90,6 +94,11 @@ export interface Classification {
   readonly tasks: Readonly<Record<string, TaskResult>>;
   /** The sentence was longer than maxLength tokens and was cut. */
   readonly truncated: boolean;
+  /**
+   * Share (0–1) of the sentence's words that the model's vocabulary does not know: [UNK], or
+   * spelled out letter by letter in word pieces. Absent from servers that do not measure it.
+   */
+  readonly unknownShare?: number;
 }
 
 export interface ClassifyResult {

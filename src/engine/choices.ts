@@ -5,14 +5,14 @@
  * It imports nothing, so the extension bundles it without any model code.
  */
 
-/** Where a model runs; `auto` picks the best that works (runtime/device.ts). */
+/** Where a model runs; `auto` picks the fastest that works (runtime/device.ts; for inference, measured: runtime/inference-device.ts). */
 export const DEVICE_SETTINGS = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 export type DeviceSetting = (typeof DEVICE_SETTINGS)[number];
 /** A device actually used. */
 export type Device = Exclude<DeviceSetting, 'auto'>;
 
 export const DEVICE_DESCRIPTIONS: Readonly<Record<DeviceSetting, string>> = {
-  auto: 'CUDA if its libraries are installed, else WebGPU if a GPU adapter answers, else CPU',
+  auto: 'The fastest of the CPU and each available accelerator (CUDA, WebGPU), measured once per machine and model shape; never slower than the CPU',
   cpu: 'ONNX Runtime on the CPU',
   webgpu: 'ONNX Runtime WebGPU (Vulkan, D3D12 or Metal)',
   cuda: 'ONNX Runtime CUDA (install with ONNXRUNTIME_NODE_INSTALL=cuda12)',

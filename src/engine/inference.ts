@@ -15,7 +15,8 @@ export type DefaultHeadsSettings = Pick<DefaultHeadsOptions, 'dataCsv' | 'cacheD
 import { buildInferenceGraph } from './model/inference-graph.js';
 import type { TaskSpec } from './model/heads.js';
 import type { Pooling } from './model/pooling.js';
-import { chooseDevice, type Device, type DeviceSetting } from './runtime/device.js';
+import type { Device, DeviceSetting } from './runtime/device.js';
+import { type InferenceDevice, inferenceDevice } from './runtime/inference-device.js';
 import { createSession, encoderFeeds, type Session } from './runtime/session.js';
 import { SentenceTokenizer } from './tokenizer.js';
 
@@ -43,6 +44,8 @@ export interface SentenceResult {
   readonly embedding: Float32Array;
   readonly tasks: Record<string, TaskResult>;
   readonly truncated: boolean;
+  /** Share of the text's words unknown to the vocabulary (see SentenceTokenizer.encode). */
+  readonly unknownShare: number;
 }
 
 export { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH };
@@ -58,6 +61,8 @@ export class SentenceModel {
     readonly maxLength: number,
     readonly batchSize: number,
     readonly tasks: readonly TaskSpec[],
+    /** How the device was chosen: adapter kind, and for auto the measured reason. */
+    readonly deviceChoice: InferenceDevice,
   ) {}
 
   /** `model` is a hub id, a model folder or a checkpoint folder (see resolveModelSource). */
@@ -70,8 +75,6 @@ export class SentenceModel {
   }
 
   static async fromLoaded(model: LoadedModel, options: InferenceOptions = {}): Promise<SentenceModel> {
-    const choice = await chooseDevice(options.device ?? 'auto');
-    for (const f of choice.fallbacks) options.log?.(`device fallback: ${f}`);
     const pooling = options.pooling ?? model.heads?.tasksFile.pooling ?? 'mean';
     const tasks = model.heads?.tasksFile.tasks ?? [];
     const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, model.config.maxPositions);
@@ -80,9 +83,12 @@ export class SentenceModel {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new SentenceLensError('BAD_ARGUMENT', `batch size must be a positive integer, got ${batchSize}`);
     const normalize = options.normalize ?? false;
     const graph = buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks });
-    const session = await createSession(graph.toBytes(), choice.device);
+    const bytes = graph.toBytes();
+    const choice = await inferenceDevice(options.device ?? 'auto', bytes, model.config, options.log);
+    for (const f of choice.fallbacks) options.log?.(`device fallback: ${f}`);
+    const session = await createSession(bytes, choice.device);
     options.log?.(`model ${model.dir} on ${choice.device}: ${model.config.numLayers} layers × ${model.config.hiddenSize}, ${tasks.length} task head(s), ${pooling} pooling`);
-    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks);
+    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks, choice);
   }
 
   get dim(): number {
@@ -95,7 +101,7 @@ export class SentenceModel {
 
   /** Embeds and classifies `texts`, in their order. */
   async run(texts: readonly string[], options: RunOptions = {}): Promise<SentenceResult[]> {
-    const { ids, truncated } = this.model.tokenizer.encode(texts, this.maxLength);
+    const { ids, truncated, unknownShare } = this.model.tokenizer.encode(texts, this.maxLength);
     const results = new Array<SentenceResult>(texts.length);
     const buckets = lengthBuckets(ids.map((r) => r.length), this.batchSize);
     let done = 0;
@@ -118,7 +124,7 @@ export class SentenceModel {
           });
           tasks[t.name] = { label: t.labels[best]!, probs: byLabel };
         });
-        results[original] = { embedding: emb.slice(row * this.dim, (row + 1) * this.dim), tasks, truncated: truncated[original]! };
+        results[original] = { embedding: emb.slice(row * this.dim, (row + 1) * this.dim), tasks, truncated: truncated[original]!, unknownShare: unknownShare[original]! };
       });
       done += bucket.indices.length;
       options.onProgress?.(done, texts.length);

@@ -16,6 +16,8 @@ interface CoreTokenizer {
   get_vocab(withAddedTokens?: boolean): Map<string, number>;
 }
 
+const PUNCTUATION = /^[\p{P}\p{S}]+$/u;
+
 export interface PaddedBatch {
   inputIds: BigInt64Array;
   attentionMask: BigInt64Array;
@@ -32,6 +34,9 @@ export class SentenceTokenizer {
     private readonly pad_: number,
     /** How many tokens the post-processor adds around a single text. */
     private readonly specialCount: number,
+    private readonly unkToken: string,
+    /** WordPiece's prefix of a piece that continues a word ("##"); absent for other models. */
+    private readonly continuation: string | undefined,
   ) {}
 
   static async load(dir: string): Promise<SentenceTokenizer> {
@@ -44,8 +49,11 @@ export class SentenceTokenizer {
     }
     let core: CoreTokenizer;
     let config: { unk_token?: unknown; pad_token?: unknown };
+    let continuation: string | undefined;
     try {
       const json = JSON.parse(readFileSync(join(folder, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+      const model = json['model'] as { type?: unknown; continuing_subword_prefix?: unknown } | undefined;
+      if (model?.type === 'WordPiece') continuation = typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : '##';
       config = JSON.parse(readFileSync(join(folder, 'tokenizer_config.json'), 'utf8')) as typeof config;
       core = new Tokenizer(json, config) as unknown as CoreTokenizer;
     } catch (e) {
@@ -63,7 +71,7 @@ export class SentenceTokenizer {
     }
     const padId = vocab.get(tokenName(config.pad_token) ?? '[PAD]') ?? 0;
     const specialCount = core.post_processor ? core.post_processor.post_process([], null, true).tokens.length : 0;
-    return new SentenceTokenizer(core, vocab, unkId, padId, specialCount);
+    return new SentenceTokenizer(core, vocab, unkId, padId, specialCount, unkToken, continuation);
   }
 
   get padId(): number {
@@ -78,7 +86,7 @@ export class SentenceTokenizer {
   }
 
   /** Each text as [CLS] … [SEP], at most `maxLength` ids; no padding (callers bucket by length). */
-  encode(texts: readonly string[], maxLength: number): { ids: number[][]; truncated: boolean[] } {
+  encode(texts: readonly string[], maxLength: number): { ids: number[][]; truncated: boolean[]; unknownShare: number[] } {
     const budget = maxLength - this.specialCount;
     if (!Number.isSafeInteger(maxLength) || budget < 0) {
       throw new SentenceLensError(
@@ -88,8 +96,10 @@ export class SentenceTokenizer {
     }
     const ids: number[][] = new Array(texts.length);
     const truncated: boolean[] = new Array(texts.length);
+    const unknownShare: number[] = new Array(texts.length);
     for (let i = 0; i < texts.length; i++) {
       let tokens = this.core.tokenize(texts[i]!, { add_special_tokens: false });
+      unknownShare[i] = this.unknownWordShare(tokens);
       truncated[i] = tokens.length > budget;
       if (truncated[i]) tokens = tokens.slice(0, budget);
       if (this.core.post_processor) tokens = this.core.post_processor.post_process(tokens, null, true).tokens;
@@ -97,7 +107,30 @@ export class SentenceTokenizer {
       for (let j = 0; j < tokens.length; j++) row[j] = this.vocab.get(tokens[j]!) ?? this.unkId;
       ids[i] = row;
     }
-    return { ids, truncated };
+    return { ids, truncated, unknownShare };
+  }
+
+  /**
+   * The share of a text's words (punctuation aside) that the vocabulary does not know: a word
+   * that became the unknown token, or (WordPiece) that had to be spelled out, most of its pieces
+   * single characters ("d ##a ##s"). High for a language the model never saw, even when its
+   * alphabet is covered letter by letter.
+   */
+  private unknownWordShare(tokens: readonly string[]): number {
+    const cont = this.continuation;
+    let words = 0;
+    let unknown = 0;
+    for (let i = 0; i < tokens.length; ) {
+      let j = i + 1;
+      if (cont) while (j < tokens.length && tokens[j]!.startsWith(cont)) j++;
+      const pieces = tokens.slice(i, j).map((t, k) => (k > 0 && cont ? t.slice(cont.length) : t));
+      i = j;
+      if (pieces.length === 1 && PUNCTUATION.test(pieces[0]!)) continue;
+      words++;
+      const single = pieces.filter((p) => [...p].length === 1).length;
+      if (pieces.includes(this.unkToken) || (pieces.length > 1 && single * 2 > pieces.length)) unknown++;
+    }
+    return words === 0 ? 0 : unknown / words;
   }
 
   /**

@@ -3,7 +3,7 @@
  * pure part of incremental annotation (no vscode import).
  */
 import type { Classification } from '../protocol.js';
-import type { SentenceRange } from './sentences.js';
+import { type SentenceRange, sourceOf } from './sentences.js';
 
 /** Sentences per classify request in Annotate Document: big enough to batch well, small enough that decorations appear as it goes. */
 export const ANNOTATE_CHUNK = 1024;
@@ -28,8 +28,9 @@ export interface Annotation extends SentenceRange {
  * Results computed for a document that was edited meanwhile: only those whose sentence is still
  * exactly where it was in the current `text` (an edited sentence gets its own, newer result).
  */
-export function stillInPlace(anns: readonly Annotation[], text: string): Annotation[] {
-  return anns.filter((a) => text.slice(a.start, a.end) === a.text);
+export function stillInPlace<T extends SentenceRange>(items: readonly T[], text: string): T[] {
+  // The source, not the model's text: a Markdown sentence's range holds its markup too.
+  return items.filter((a) => text.slice(a.start, a.end) === sourceOf(a));
 }
 
 /** One edit in offsets of the text before it: [start, end) replaced by `newLength` characters. */
@@ -78,7 +79,7 @@ export function diffSentences(anns: readonly Annotation[], sentences: readonly S
   const toClassify: SentenceRange[] = [];
   for (const s of sentences) {
     const a = byPlace.get(`${s.start}:${s.end}`);
-    if (a && a.text === s.text) keep.push(a);
+    if (a && a.text === s.text && sourceOf(a) === sourceOf(s)) keep.push(a);
     else {
       const r = byText.get(s.text);
       if (r) reused.push({ ...s, result: r });

@@ -1,30 +1,48 @@
 /**
- * Per-document annotations: after-text decorations coloured by sentiment, hovers with every
- * probability, kept in place through edits, gone on Clear or when the document closes.
+ * Per-document annotations: a label after each classified sentence, its sentiment as a coloured
+ * underline (and a mark in the overview ruler), hovers with every probability; kept in place
+ * through edits, gone on Clear or when the document closes.
+ *
+ * Labels are inlay hints (see inlay-labels.ts), not after-text decorations: the editor counts
+ * inlay hints when it wraps lines, while after-text decorations were drawn past the wrap column
+ * and pushed the end of a long classified line out of view. Inlay hints cannot be coloured by an
+ * extension, so the colour moved to the sentence's underline.
  */
 import * as vscode from 'vscode';
 import { type Annotation, type TextChange, mergeAnnotations, shiftAnnotations } from './annotation-state.js';
-import { type Tone, formatDecoration, hoverMarkdown, toneOf } from './decoration-format.js';
+import { type Tone, hoverMarkdown, toneOf } from './decoration-format.js';
+import { InlayLabels } from './inlay-labels.js';
 import type { Settings } from './settings.js';
 
-const TONES: readonly Tone[] = ['positive', 'negative', 'neutral'];
+/** Tones drawn with a colour; neutral sentences get only their label. */
+const COLOURED = ['positive', 'negative'] as const;
+type ColouredTone = (typeof COLOURED)[number];
 
 export class Annotations implements vscode.Disposable {
   private readonly docs = new Map<string, Annotation[]>();
-  private readonly types: Record<Tone, vscode.TextEditorDecorationType>;
+  private readonly types: Record<ColouredTone, vscode.TextEditorDecorationType>;
+  private readonly labels: InlayLabels;
   private readonly changed = new vscode.EventEmitter<vscode.TextDocument>();
   /** Fires after a document's annotations moved because of an edit. */
   readonly onDidShift = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly settings: () => Settings) {
-    const make = (tone: Tone) =>
-      vscode.window.createTextEditorDecorationType({
-        after: { color: new vscode.ThemeColor(`sentenceLens.${tone}Foreground`), margin: '0 0 0 1em', fontStyle: 'italic' },
+    const make = (tone: ColouredTone) => {
+      const colour = new vscode.ThemeColor(`sentenceLens.${tone}Foreground`);
+      return vscode.window.createTextEditorDecorationType({
+        borderStyle: 'solid',
+        borderWidth: '0 0 2px 0',
+        borderColor: colour,
+        overviewRulerColor: colour,
+        overviewRulerLane: vscode.OverviewRulerLane.Right,
         rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
       });
-    this.types = { positive: make('positive'), negative: make('negative'), neutral: make('neutral') };
+    };
+    this.types = { positive: make('positive'), negative: make('negative') };
+    this.labels = new InlayLabels((doc) => this.get(doc), settings, (doc, a) => this.hoverText(doc, a));
     this.subscriptions.push(
+      this.labels,
       vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)),
       vscode.workspace.onDidCloseTextDocument((d) => this.docs.delete(d.uri.toString())),
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
@@ -53,7 +71,12 @@ export class Annotations implements vscode.Disposable {
     const a = this.at(doc, doc.offsetAt(pos));
     if (!a) return undefined;
     const range = new vscode.Range(doc.positionAt(a.start), doc.positionAt(a.end));
-    return new vscode.Hover(new vscode.MarkdownString(hoverMarkdown(a.result, { maxLength: this.settings().maxLength })), range);
+    return new vscode.Hover(this.hoverText(doc, a), range);
+  }
+
+  private hoverText(_doc: vscode.TextDocument, a: Annotation): vscode.MarkdownString {
+    const s = this.settings();
+    return new vscode.MarkdownString(hoverMarkdown(a.result, { maxLength: s.maxLength, unknownThreshold: s.unknownVocabularyThreshold }));
   }
 
   get(doc: vscode.TextDocument): readonly Annotation[] {
@@ -79,6 +102,13 @@ export class Annotations implements vscode.Disposable {
     }
   }
 
+  /** Forgets the annotations of every document but these. */
+  clearExcept(keep: ReadonlySet<vscode.TextDocument>): void {
+    const kept = new Set([...keep].map((d) => d.uri.toString()));
+    for (const k of [...this.docs.keys()]) if (!kept.has(k)) this.docs.delete(k);
+    this.renderAll();
+  }
+
   renderAll(): void {
     for (const e of vscode.window.visibleTextEditors) this.renderEditor(e);
   }
@@ -88,21 +118,21 @@ export class Annotations implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const t of TONES) this.types[t].dispose();
+    for (const t of COLOURED) this.types[t].dispose();
     for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }
 
   private renderEditor(editor: vscode.TextEditor): void {
     const s = this.settings();
-    const byTone: Record<Tone, vscode.DecorationOptions[]> = { positive: [], negative: [], neutral: [] };
+    const byTone: Record<Tone, vscode.Range[]> = { positive: [], negative: [], neutral: [] };
     for (const a of this.get(editor.document)) {
-      byTone[toneOf(a.result, s.minConfidence)].push({
-        range: new vscode.Range(editor.document.positionAt(a.start), editor.document.positionAt(a.end)),
-        renderOptions: { after: { contentText: formatDecoration(s.decorationFormat, a.result, s.minConfidence) } },
-      });
+      byTone[toneOf(a.result, s.minConfidence, s.unknownVocabularyThreshold)].push(
+        new vscode.Range(editor.document.positionAt(a.start), editor.document.positionAt(a.end)),
+      );
     }
-    for (const t of TONES) editor.setDecorations(this.types[t], byTone[t]);
+    for (const t of COLOURED) editor.setDecorations(this.types[t], byTone[t]);
+    this.labels.refresh(editor.document);
   }
 
   private onEdit(e: vscode.TextDocumentChangeEvent): void {

@@ -6,7 +6,12 @@
  *             under `sentenceLens.minConfidence`
  *   {task%}   that label's probability as a whole percent, e.g. {topic%} → "92%"
  * Any other text is kept as written. When the template names a task the model does not have,
- * the decoration falls back to every task of the model: "label p% · label p%".
+ * the decoration falls back to every task of the model: "label p% · label p%" (and the extension
+ * warns, naming the placeholder: see templateProblems).
+ *
+ * A sentence whose words are mostly unknown to the model's vocabulary (Classification.unknownShare
+ * at or above the threshold, setting `sentenceLens.unknownVocabularyThreshold`) gets no labels at
+ * all: its probabilities say nothing. It shows UNFAMILIAR_LABEL, neutral, and the hover says why.
  */
 import type { Classification } from '../protocol.js';
 
@@ -15,6 +20,26 @@ export const DEFAULT_DECORATION_FORMAT = '{topic} {topic%} · {sentiment} {senti
 const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_-]*)(%?)\}/g;
 
 export type Tone = 'positive' | 'negative' | 'neutral';
+
+export const UNFAMILIAR_LABEL = '? unfamiliar words';
+
+/** Does the model know too few of the sentence's words for its labels to mean anything? */
+export function isUnfamiliar(c: Classification, threshold = Number.POSITIVE_INFINITY): boolean {
+  return c.unknownShare !== undefined && c.unknownShare >= threshold;
+}
+
+/**
+ * What is wrong with a template for a model with these tasks: each `{…}` that is not a
+ * placeholder of one of them, as written (e.g. `{language}`). Empty when the template is fine.
+ */
+export function templateProblems(template: string, tasks: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const m of template.matchAll(/\{[^{}]*\}/g)) {
+    const p = new RegExp(`^${PLACEHOLDER.source}$`).exec(m[0]);
+    if (!p || !tasks.includes(p[1]!)) out.push(m[0]);
+  }
+  return [...new Set(out)];
+}
 
 export function percent(p: number): string {
   return `${Math.round(p * 100)}%`;
@@ -25,7 +50,8 @@ function labelOf(c: Classification, task: string, minConfidence: number): string
   return (t.probs[t.label] ?? 0) < minConfidence ? '?' : t.label;
 }
 
-export function formatDecoration(template: string, c: Classification, minConfidence = 0): string {
+export function formatDecoration(template: string, c: Classification, minConfidence = 0, unknownThreshold = Number.POSITIVE_INFINITY): string {
+  if (isUnfamiliar(c, unknownThreshold)) return UNFAMILIAR_LABEL;
   const named = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
   const tasks = Object.keys(c.tasks);
   let text: string;
@@ -40,7 +66,8 @@ export function formatDecoration(template: string, c: Classification, minConfide
 }
 
 /** positive/negative from a task named "sentiment" (or else any task with those labels), when confident enough. */
-export function toneOf(c: Classification, minConfidence = 0): Tone {
+export function toneOf(c: Classification, minConfidence = 0, unknownThreshold = Number.POSITIVE_INFINITY): Tone {
+  if (isUnfamiliar(c, unknownThreshold)) return 'neutral';
   const task = c.tasks['sentiment'] ?? Object.values(c.tasks).find((t) => 'positive' in t.probs && 'negative' in t.probs);
   if (!task || (task.probs[task.label] ?? 0) < minConfidence) return 'neutral';
   const l = task.label.toLowerCase();
@@ -52,7 +79,7 @@ function escapeMarkdown(s: string): string {
 }
 
 /** A Markdown table of every task's probabilities, most likely label first and in bold. */
-export function hoverMarkdown(c: Classification, options: { maxLength?: number; model?: string } = {}): string {
+export function hoverMarkdown(c: Classification, options: { maxLength?: number; model?: string; unknownThreshold?: number } = {}): string {
   const rows = ['| Task | Label | Probability |', '|:--|:--|--:|'];
   for (const [task, r] of Object.entries(c.tasks)) {
     const labels = Object.entries(r.probs).sort((a, b) => b[1] - a[1]);
@@ -61,7 +88,14 @@ export function hoverMarkdown(c: Classification, options: { maxLength?: number; 
       rows.push(`| ${i === 0 ? escapeMarkdown(task) : ''} | ${label === r.label ? `**${l}**` : l} | ${(p * 100).toFixed(1)}% |`);
     });
   }
-  const lines = ['**Sentence Lens**', '', ...rows];
+  const lines = ['**Sentence Lens**', ''];
+  if (isUnfamiliar(c, options.unknownThreshold)) {
+    lines.push(
+      `**No labels:** ${percent(c.unknownShare!)} of this sentence's words are unknown to the model's vocabulary (another language, or words it never saw), so the probabilities below mean little. A multilingual model (e.g. \`sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2\`, via _Sentence Lens: Select Model…_) knows more languages. Threshold: setting \`sentenceLens.unknownVocabularyThreshold\`.`,
+      '',
+    );
+  }
+  lines.push(...rows);
   if (c.truncated) {
     lines.push('', `_The sentence was longer than ${options.maxLength ?? 'the maximum'} tokens; only its beginning was classified._`);
   }

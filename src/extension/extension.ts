@@ -1,11 +1,17 @@
 /**
  * Activation wiring only: the log, the model host, annotations, status bar, auto-annotation and
- * commands. Nothing here runs a model; the server starts on the first command that needs it.
+ * commands. Nothing here runs a model; the server starts on the first command that needs it, or
+ * when auto-annotation (sentenceLens.autoAnnotate) meets a sentence. The extension activates when
+ * start-up has finished (package.json `onStartupFinished`), so auto-annotation works after a
+ * reload; activating costs no model load, and the status bar item appears only once Sentence Lens
+ * is used or auto-annotation is on.
  */
 import * as vscode from 'vscode';
 import { Annotations } from './annotations.js';
 import { AutoAnnotator } from './auto-annotate.js';
 import { registerCommands } from './commands/index.js';
+import { FormatCheck } from './format-check.js';
+import { ModelChangeRefresher } from './model-change.js';
 import { registerSentenceMap } from './map/map-command.js';
 import { ModelHost } from './model-host.js';
 import { MODEL_KEYS, SECTION } from './settings.js';
@@ -21,22 +27,32 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
   const annotations = new Annotations(() => h.settings());
   const ctx = { host: h, annotations, log, status };
   const auto = new AutoAnnotator(ctx);
+  const formatCheck = new FormatCheck(log);
   context.subscriptions.push(
     log,
     status,
     annotations,
     auto,
-    h.onDidChangeState((s) => status.update(s)),
+    new ModelChangeRefresher(ctx),
+    h.onDidChangeState((s) => {
+      status.update(s);
+      if (s.state === 'ready') formatCheck.check(h.settings().decorationFormat, s.model);
+    }),
     ...registerCommands(ctx),
     ...registerSentenceMap(context, h, log),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       if (MODEL_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) void h.settingsChanged().catch((err) => h.showError(err));
-      if (e.affectsConfiguration(`${SECTION}.decorationFormat`) || e.affectsConfiguration(`${SECTION}.minConfidence`)) annotations.renderAll();
+      if (e.affectsConfiguration(`${SECTION}.decorationFormat`)) formatCheck.check(h.settings().decorationFormat, h.state.model);
+      if (['decorationFormat', 'minConfidence', 'unknownVocabularyThreshold'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) annotations.renderAll();
       if (e.affectsConfiguration(`${SECTION}.autoAnnotate`) && vscode.window.activeTextEditor) auto.schedule(vscode.window.activeTextEditor.document);
     }),
   );
-  status.update({ state: 'stopped', choice: h.wanted().choice });
+  if (h.settings().autoAnnotate) {
+    status.update({ state: 'stopped', choice: h.wanted().choice });
+    // Activated after start-up: the editor already open gets annotated without waiting for an edit.
+    if (vscode.window.activeTextEditor) auto.schedule(vscode.window.activeTextEditor.document);
+  }
   log.info(`activated (extension ${context.extension.packageJSON.version}, VS Code ${vscode.version})`);
   // For tests and the benchmark: which process serves the model.
   return { serverPid: () => h.pid };

@@ -78,7 +78,15 @@ interface Generation {
   dead: boolean;
   intentional: boolean;
   loadedKey?: string;
-  loads: Map<string, Promise<ModelInfo>>;
+  /** The model this process holds now (its server replaced the previous one on success). */
+  loadedInfo?: ModelInfo;
+  loads: Map<string, PendingLoad>;
+}
+
+interface PendingLoad {
+  readonly promise: Promise<ModelInfo>;
+  /** Aborts the load on the server (a newer model choice, or its starter cancelled). */
+  readonly abort: AbortController;
 }
 
 export class ServerClient {
@@ -88,6 +96,7 @@ export class ServerClient {
   private crashes: number[] = [];
   private disposed = false;
   private info: ModelInfo | undefined;
+  private lastState: ClientState = 'stopped';
   private readonly delays: readonly number[];
 
   constructor(private readonly opts: ServerClientOptions) {
@@ -106,15 +115,43 @@ export class ServerClient {
     return this.desired;
   }
 
-  /** Chooses the model every later request uses and loads it now. */
+  /** Chooses the model every later request uses and loads it now; a pending load of another model is cancelled. */
   load(params: LoadModelParams, signal?: AbortSignal): Promise<ModelInfo> {
-    this.desired = params;
+    this.choose(params);
     return this.call((gen) => this.loadOn(gen, params, signal), signal);
   }
 
-  /** Chooses the model without loading it; the next request loads it. */
+  /** Chooses the model without loading it (the next request loads it); a pending load of another model is cancelled. */
   select(params: LoadModelParams): void {
+    this.choose(params);
+  }
+
+  private choose(params: LoadModelParams): void {
     this.desired = params;
+    const k = loadKey(params);
+    const gen = this.gen;
+    if (!gen) return;
+    for (const [other, pending] of gen.loads) {
+      if (other === k) continue;
+      this.opts.log(`cancelling the load of ${JSON.parse(other)[0]}: another model was chosen`);
+      pending.abort.abort();
+    }
+  }
+
+  private loaded(info: ModelInfo): void {
+    this.info = info;
+    this.opts.onModel?.(info);
+    this.state('ready');
+  }
+
+  private state(state: ClientState, detail?: string): void {
+    this.lastState = state;
+    this.opts.onState?.(state, detail);
+  }
+
+  /** Is `params` the model chosen now? Only its load may change the state the user sees. */
+  private isDesired(params: LoadModelParams): boolean {
+    return this.desired !== undefined && loadKey(this.desired) === loadKey(params);
   }
 
   classify(params: TextsParams, signal?: AbortSignal): Promise<ClassifyResult> {
@@ -181,37 +218,42 @@ export class ServerClient {
 
   private loadOn(gen: Generation, params: LoadModelParams, signal?: AbortSignal): Promise<ModelInfo> {
     const k = loadKey(params);
-    if (gen.loadedKey === k && this.info) return Promise.resolve(this.info);
-    let p = gen.loads.get(k);
-    if (!p) {
-      // Shared by every request waiting for this model; cancelled only when the caller that
-      // started it cancels (an explicit load, whose progress the user can cancel).
-      this.opts.onState?.('loading', params.model);
-      p = this.send(gen, LoadModelRequest, params, signal).then(
-        (info) => {
-          gen.loadedKey = k;
-          if (this.gen === gen) {
-            this.info = info;
-            this.opts.onModel?.(info);
-            this.opts.onState?.('ready');
-          }
-          return info;
-        },
-        (e: unknown) => {
-          if (this.gen === gen && !(e instanceof ClientError && e.code === 'SERVER_DIED')) {
-            this.opts.onState?.('error', e instanceof Error ? e.message : String(e));
-          }
-          throw e;
-        },
-      );
-      const mine = p;
-      gen.loads.set(k, mine);
-      void mine.catch(() => undefined).finally(() => {
-        if (gen.loads.get(k) === mine) gen.loads.delete(k);
-      });
-      return mine;
+    if (gen.loadedKey === k && gen.loadedInfo) {
+      // Back to a model this process already holds (say after a failed load of another one).
+      if (this.isDesired(params) && (this.info !== gen.loadedInfo || this.lastState !== 'ready')) this.loaded(gen.loadedInfo);
+      return Promise.resolve(gen.loadedInfo);
     }
-    return raceAbort(p, signal);
+    const existing = gen.loads.get(k);
+    if (existing) return raceAbort(existing.promise, signal);
+    // Shared by every request waiting for this model; cancelled when the caller that started it
+    // cancels (an explicit load, whose progress the user can cancel) or another model is chosen.
+    const abort = new AbortController();
+    signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    this.state('loading', params.model);
+    const promise = this.send(gen, LoadModelRequest, params, abort.signal).then(
+      (info) => {
+        gen.loadedKey = k;
+        gen.loadedInfo = info;
+        if (this.gen === gen && this.isDesired(params)) this.loaded(info);
+        return info;
+      },
+      (e: unknown) => {
+        // A load that lost to a newer choice, or a dead server, leaves the state to them.
+        const dead = e instanceof ClientError && e.code === 'SERVER_DIED';
+        if (this.gen === gen && !dead && this.isDesired(params)) {
+          const cancelled = e instanceof ClientError && e.code === 'CANCELLED';
+          if (cancelled) this.state(this.info ? 'ready' : 'stopped');
+          else this.state('error', e instanceof Error ? e.message : String(e));
+        }
+        throw abort.signal.aborted && !signal?.aborted ? new ClientError('CANCELLED', `the load of ${params.model} was cancelled: another model was chosen`) : e;
+      },
+    );
+    const mine: PendingLoad = { promise, abort };
+    gen.loads.set(k, mine);
+    void promise.catch(() => undefined).finally(() => {
+      if (gen.loads.get(k) === mine) gen.loads.delete(k);
+    });
+    return promise;
   }
 
   private async send<R>(gen: Generation, type: RequestType<any, R, ErrorData> | RequestType0<R, ErrorData>, params: unknown, signal?: AbortSignal): Promise<R> {
@@ -267,7 +309,7 @@ export class ServerClient {
   }
 
   private spawn(): Generation {
-    this.opts.onState?.('starting');
+    this.state('starting');
     const child = fork(this.opts.serverPath, [], {
       execArgv: [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -292,7 +334,7 @@ export class ServerClient {
       this.opts.log(`model server (pid ${child.pid}) ${why}`);
       if (this.gen === gen) {
         this.gen = undefined;
-        this.opts.onState?.('crashed', why);
+        this.state('crashed', why);
         // Bring the model back before the next command needs it (back-off applies).
         if (this.desired && !this.disposed) {
           const want = this.desired;
@@ -329,7 +371,7 @@ export class ServerClient {
       }
     }
     this.opts.log(`model server (pid ${gen.child.pid}) stopped`);
-    this.opts.onState?.('stopped');
+    this.state('stopped');
   }
 }
 

@@ -26,6 +26,12 @@ export interface Settings {
   readonly minConfidence: number;
   /** A checkpoint folder that overrides `model` when set. */
   readonly activeCheckpoint: string;
+  /** Markdown headings are classified as sentences. */
+  readonly annotateHeadings: boolean;
+  /** Comments in source code are classified (other code never is). */
+  readonly annotateComments: boolean;
+  /** A sentence with at least this share of words unknown to the model's vocabulary is labelled `?`. */
+  readonly unknownVocabularyThreshold: number;
 }
 
 /** The pooling setting: the engine's poolings, or `auto` (what the heads were trained with). */
@@ -49,6 +55,9 @@ export const DEFAULTS: Settings = {
   decorationFormat: DEFAULT_DECORATION_FORMAT,
   minConfidence: 0,
   activeCheckpoint: '',
+  annotateHeadings: false,
+  annotateComments: false,
+  unknownVocabularyThreshold: 0.5,
 };
 
 /** Settings whose change means the model must be reloaded. */
@@ -89,35 +98,40 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
     }
     return v;
   };
-  const autoAnnotate = cfg.get<unknown>('autoAnnotate');
   const langs = cfg.get<unknown>('autoAnnotateLanguages');
-  const minConfidence = cfg.get<unknown>('minConfidence');
   let languages = DEFAULTS.autoAnnotateLanguages;
   if (langs !== undefined && langs !== null) {
     if (Array.isArray(langs) && langs.every((l) => typeof l === 'string')) languages = langs;
     else bad('autoAnnotateLanguages', langs, 'a list of language ids');
   }
-  let conf = DEFAULTS.minConfidence;
-  if (minConfidence !== undefined && minConfidence !== null) {
-    if (typeof minConfidence === 'number' && minConfidence >= 0 && minConfidence <= 1) conf = minConfidence;
-    else bad('minConfidence', minConfidence, 'a number from 0 to 1');
-  }
-  let auto = DEFAULTS.autoAnnotate;
-  if (autoAnnotate !== undefined && autoAnnotate !== null) {
-    if (typeof autoAnnotate === 'boolean') auto = autoAnnotate;
-    else bad('autoAnnotate', autoAnnotate, 'true or false');
-  }
+  const bool = (key: 'autoAnnotate' | 'annotateHeadings' | 'annotateComments'): boolean => {
+    const v = cfg.get<unknown>(key);
+    if (v === undefined || v === null) return DEFAULTS[key];
+    if (typeof v === 'boolean') return v;
+    bad(key, v, 'true or false');
+    return DEFAULTS[key];
+  };
+  const share = (key: 'minConfidence' | 'unknownVocabularyThreshold'): number => {
+    const v = cfg.get<unknown>(key);
+    if (v === undefined || v === null) return DEFAULTS[key];
+    if (typeof v === 'number' && v >= 0 && v <= 1) return v;
+    bad(key, v, 'a number from 0 to 1');
+    return DEFAULTS[key];
+  };
   return {
     model: str('model', false),
     device: oneOf('device', DEVICE_SETTINGS),
     pooling: oneOf('pooling', POOLING_SETTINGS),
     maxLength: int('maxLength'),
     batchSize: int('batchSize'),
-    autoAnnotate: auto,
+    autoAnnotate: bool('autoAnnotate'),
     autoAnnotateLanguages: languages,
     decorationFormat: str('decorationFormat', false),
-    minConfidence: conf,
+    minConfidence: share('minConfidence'),
     activeCheckpoint: str('activeCheckpoint', true),
+    annotateHeadings: bool('annotateHeadings'),
+    annotateComments: bool('annotateComments'),
+    unknownVocabularyThreshold: share('unknownVocabularyThreshold'),
   };
 }
 

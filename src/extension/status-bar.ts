@@ -10,13 +10,11 @@ export class StatusBar implements vscode.Disposable {
   constructor() {
     this.item.name = 'Sentence Lens';
     this.item.command = SHOW_ACTIONS;
-    this.update({ state: 'stopped' });
-    this.item.show();
   }
 
   update(s: HostState, activity?: string): void {
     const model = s.model ? shortModel(s.choice?.label ?? s.model.model) : s.choice?.label ?? 'no model';
-    const device = s.model?.device;
+    const device = s.model ? deviceLabel(s.model.device, s.model.adapter) : undefined;
     const where = device ? `${model} · ${device}` : model;
     const icons: Record<HostState['state'], string> = {
       stopped: '$(circle-outline)',
@@ -36,16 +34,27 @@ export class StatusBar implements vscode.Disposable {
     };
     this.item.text = `${activity ? '$(sync~spin)' : icons[s.state]} ${where}${activity ? ` · ${activity}` : s.state === 'ready' ? '' : ` · ${words[s.state]}`}`;
     const tip = new vscode.MarkdownString(`**Sentence Lens** — ${words[s.state]}\n\nModel: ${s.model?.dir ?? s.choice?.model ?? 'none yet'}`);
-    if (s.model) tip.appendMarkdown(`\n\nDevice: ${s.model.device}${s.model.fallbacks.length ? ` (${s.model.fallbacks.join('; ')})` : ''}\n\nTasks: ${s.model.tasks.map((t) => t.name).join(', ')}`);
+    if (s.model) {
+      tip.appendMarkdown(`\n\nDevice: ${device}${s.model.fallbacks.length ? ` (${s.model.fallbacks.join('; ')})` : ''}`);
+      if (s.model.deviceReason) tip.appendMarkdown(`\n\n${s.model.deviceReason}`);
+      tip.appendMarkdown(`\n\nTasks: ${s.model.tasks.map((t) => t.name).join(', ')}`);
+    }
     if (s.detail && (s.state === 'error' || s.state === 'crashed')) tip.appendMarkdown(`\n\n${s.detail}`);
     tip.appendMarkdown('\n\nClick for actions.');
     this.item.tooltip = tip;
     this.item.backgroundColor = s.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    // Hidden until Sentence Lens is first used (it activates at start-up for auto-annotation).
+    this.item.show();
   }
 
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** "webgpu (software)" when the server knows its WebGPU adapter is a CPU rasterizer. */
+export function deviceLabel(device: string, adapter: string | undefined): string {
+  return device === 'webgpu' && adapter === 'software' ? 'webgpu (software)' : device;
 }
 
 function shortModel(m: string): string {

@@ -95,6 +95,8 @@ export class ModelService {
         commit: loc.commit,
         device: model.device,
         fallbacks: model.fallbacks,
+        ...(model.deviceChoice.adapter ? { adapter: model.deviceChoice.adapter } : {}),
+        ...(model.deviceChoice.reason ? { deviceReason: model.deviceChoice.reason } : {}),
         tasks: model.tasks.map((t) => ({ name: t.name, labels: [...t.labels] })),
         dim: model.dim,
         pooling: model.pooling,
@@ -103,7 +105,7 @@ export class ModelService {
       };
       this.state = 'ready';
       this.lastError = undefined;
-      this.opts.log(`ready: ${p.model} on ${model.device} in ${this.info.loadMs} ms`);
+      this.opts.log(`ready: ${p.model} on ${model.device}${model.deviceChoice.adapter === 'software' ? ' (software adapter)' : ''} in ${this.info.loadMs} ms`);
       return this.info;
     } catch (e) {
       if (this.loading === pending) {
@@ -120,7 +122,7 @@ export class ModelService {
   async classify(p: TextsParams, signal: AbortSignal): Promise<ClassifyResult> {
     const t0 = performance.now();
     const out = await this.run(p, signal);
-    const results: Classification[] = out.map((r) => ({ tasks: r.tasks, truncated: r.truncated }));
+    const results: Classification[] = out.map((r) => ({ tasks: r.tasks, truncated: r.truncated, unknownShare: r.unknownShare }));
     return { results, inferenceMs: performance.now() - t0 };
   }
 

@@ -41,7 +41,7 @@ async function poll<T>(fn: () => Promise<T | undefined>, what: string, ms = 30_0
 
 /** Classified lines → decoration text. */
 async function decorations(cs: CodeServer): Promise<Map<number, string>> {
-  const all: DecorationText[] = await cs.afterDecorations();
+  const all: DecorationText[] = await cs.decorationTexts();
   return new Map(all.filter((d) => DECORATION.test(d.text)).map((d) => [d.line, d.text]));
 }
 
@@ -91,7 +91,7 @@ test('Sentence Lens in code-server: status bar, clear, auto-annotate, embedding,
     await cs!.runCommand('Sentence Lens: Annotate Document');
     await poll(async () => ((await decorations(cs!)).size === LINES.length ? true : undefined), 'every line annotated');
     await cs!.runCommand('Sentence Lens: Clear Annotations');
-    await poll(async () => ((await cs!.afterDecorations()).length === 0 ? true : undefined), 'no decorations');
+    await poll(async () => ((await cs!.decorationTexts()).length === 0 ? true : undefined), 'no decorations');
     await cs!.screenshot('more-02-cleared');
   });
 

@@ -89,12 +89,38 @@ export interface StartOptions {
 }
 
 export interface DecorationText {
-  /** 1-based line number in the editor (from the view line's position; only rendered lines). */
+  /** 1-based line number in the document (a wrapped line's later view lines count as it; only rendered lines). */
   line: number;
-  /** Which pseudo-element carries the text. */
-  where: 'before' | 'after';
+  /** Which pseudo-element carries the text, or 'inlay' for an inlay hint (text injected into the line). */
+  where: 'before' | 'after' | 'inlay';
   text: string;
 }
+
+/**
+ * Installed in the page (an init script, so the workbench's CSP does not apply) as
+ * `__slViewLineNumbers(editor)`: the document line number of each rendered view line, wrapped
+ * continuations counting as their line (the gutter numbers only a line's first view line).
+ */
+const VIEW_LINE_NUMBERS = `globalThis.__slViewLineNumbers = (ed) => {
+    const numbers = new Map();
+    for (const n of ed.querySelectorAll('.margin-view-overlays .line-numbers')) {
+      const top = Math.round(parseFloat(n.parentElement.style.top));
+      const v = parseInt(n.textContent ?? '', 10);
+      if (Number.isFinite(v)) numbers.set(top, v);
+    }
+    const lines = [...ed.querySelectorAll('.view-lines .view-line')];
+    lines.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
+    const lineHeight = lines[0]?.offsetHeight || 1;
+    const out = new Map();
+    let last = 0;
+    for (const l of lines) {
+      const top = Math.round(parseFloat(l.style.top));
+      const n = numbers.get(top) ?? (last || Math.round(top / lineHeight) + 1);
+      out.set(l, n);
+      last = n;
+    }
+    return out;
+  };`;
 
 const live = new Set<CodeServer>();
 process.once('exit', () => {
@@ -296,6 +322,7 @@ export class CodeServer {
     // tsx (esbuild, keepNames) wraps named functions in test code as __name(fn, "name"); functions
     // passed to page.evaluate carry that call into the page, where it is undefined.
     await context.addInitScript('globalThis.__name = (fn) => fn;');
+    await context.addInitScript(VIEW_LINE_NUMBERS);
     const page = await context.newPage();
     page.on('pageerror', (e) => this.pageErrors.push(String(e)));
     this.pageOrUndefined = page;
@@ -573,18 +600,10 @@ export class CodeServer {
         }
         return c;
       };
-      const lineHeight = (ed.querySelector('.view-line') as HTMLElement | null)?.offsetHeight || 1;
-      // The line number of a view line: read from the gutter at the same top, else from scroll.
-      const numbers = new Map<number, number>();
-      for (const n of ed.querySelectorAll<HTMLElement>('.margin-view-overlays .line-numbers')) {
-        const top = Math.round(parseFloat((n.parentElement as HTMLElement).style.top));
-        const v = parseInt(n.textContent ?? '', 10);
-        if (Number.isFinite(v)) numbers.set(top, v);
-      }
+      const numbers = (globalThis as unknown as { __slViewLineNumbers: (ed: Element) => Map<Element, number> }).__slViewLineNumbers(ed);
       const out: { line: number; where: 'before' | 'after'; text: string }[] = [];
       for (const line of ed.querySelectorAll<HTMLElement>('.view-lines .view-line')) {
-        const top = Math.round(parseFloat(line.style.top));
-        const lineNo = numbers.get(top) ?? Math.round(top / lineHeight) + 1;
+        const lineNo = numbers.get(line)!;
         for (const span of line.querySelectorAll('span')) {
           for (const where of ['before', 'after'] as const) {
             const text = unquote(getComputedStyle(span, `::${where}`).content);
@@ -597,16 +616,42 @@ export class CodeServer {
     });
   }
 
-  /** Waits until some decoration text contains the string / matches the RegExp. */
+  /**
+   * Texts of inlay hints in the active editor, in document order. VS Code injects them into the
+   * line as spans whose class is a generated `dyn-rule-*` style (the hint's font and padding),
+   * so unlike after-text decorations they take part in word wrap.
+   */
+  async inlayHints(): Promise<DecorationText[]> {
+    return this.activeEditor().evaluate((ed) => {
+      const numbers = (globalThis as unknown as { __slViewLineNumbers: (ed: Element) => Map<Element, number> }).__slViewLineNumbers(ed);
+      const out: { line: number; where: 'inlay'; text: string; top: number; left: number }[] = [];
+      for (const line of ed.querySelectorAll<HTMLElement>('.view-lines .view-line')) {
+        for (const span of line.querySelectorAll<HTMLElement>('span[class*="dyn-rule-"]')) {
+          const text = (span.textContent ?? '').replace(/\u00a0/g, ' ').trim();
+          if (text) out.push({ line: numbers.get(line)!, where: 'inlay', text, top: parseFloat(line.style.top), left: span.offsetLeft });
+        }
+      }
+      out.sort((a, b) => a.top - b.top || a.left - b.left);
+      return out.map(({ line, where, text }) => ({ line, where, text }));
+    });
+  }
+
+  /** Every label the editor shows next to text: inlay hints and before/after decorations, by line. */
+  async decorationTexts(): Promise<DecorationText[]> {
+    const all = [...(await this.inlayHints()), ...(await this.afterDecorations())];
+    return all.sort((a, b) => a.line - b.line);
+  }
+
+  /** Waits until some decoration or inlay hint text contains the string / matches the RegExp. */
   async waitForDecoration(match: string | RegExp, timeoutMs = 30_000): Promise<DecorationText> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = (await this.afterDecorations()).find((d) =>
+      const found = (await this.decorationTexts()).find((d) =>
         typeof match === 'string' ? d.text.includes(match) : match.test(d.text),
       );
       if (found) return found;
       if (Date.now() > deadline) {
-        throw new Error(`no decoration matching ${String(match)} within ${timeoutMs} ms; have: ${JSON.stringify(await this.afterDecorations())}`);
+        throw new Error(`no decoration matching ${String(match)} within ${timeoutMs} ms; have: ${JSON.stringify(await this.decorationTexts())}`);
       }
       await this.page.waitForTimeout(200);
     }

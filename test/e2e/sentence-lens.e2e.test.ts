@@ -89,7 +89,7 @@ test('Sentence Lens in code-server', { timeout: 900_000, skip: e2eSkip() }, asyn
     const end = Date.now() + 60_000;
     let lines: number[] = [];
     while (Date.now() < end) {
-      lines = (await cs!.afterDecorations()).filter((d) => DECORATION.test(d.text)).map((d) => d.line);
+      lines = (await cs!.decorationTexts()).filter((d) => DECORATION.test(d.text)).map((d) => d.line);
       if (lines.length === LINES.length) break;
       await cs!.page.waitForTimeout(250);
     }

@@ -107,3 +107,23 @@ test('untruncated ids match transformers.js encoding exactly', async () => {
   const ours = tok.encode(texts, 128).ids;
   texts.forEach((t, i) => assert.deepEqual(ours[i], reference.encode(t), JSON.stringify(t)));
 });
+
+test('unknown-word share: 0 for known English, high for a language the vocabulary lacks', async () => {
+  // The bundled offline model's vocabulary comes from English sentences only.
+  const offline = await SentenceTokenizer.load(join(process.cwd(), 'models', 'offline'));
+  const { unknownShare } = offline.encode(
+    [
+      'The soup was warm and full of fresh vegetables.',
+      '我们喜欢吃面条。',
+      'Das Essen war wirklich ausgezeichnet und die Bedienung freundlich.',
+      'الطعام كان لذيذا جدا',
+      '...!?',
+    ],
+    128,
+  );
+  assert.equal(unknownShare[0], 0);
+  assert.equal(unknownShare[1], 1, 'every Chinese character is [UNK]');
+  assert.ok(unknownShare[2]! >= 0.8, `German is spelled out letter by letter: ${unknownShare[2]}`);
+  assert.equal(unknownShare[3], 1, 'Arabic is [UNK]');
+  assert.equal(unknownShare[4], 0, 'punctuation alone has no words');
+});

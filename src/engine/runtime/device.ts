@@ -1,6 +1,7 @@
 /**
  * Execution-provider choice. `auto` tries CUDA when its provider libraries are installed,
- * then WebGPU when an adapter answers, then the CPU; every fallback is reported with its reason.
+ * then WebGPU when a hardware adapter answers, then the CPU; every fallback is reported with its
+ * reason. (Inference measures the candidates instead: see inference-device.ts.)
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,6 +9,7 @@ import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { SentenceLensError } from '../errors.js';
 import { Graph, add } from '../graph/index.js';
+import { webgpuAdapterKind } from './adapter.js';
 
 import { DEVICE_SETTINGS, type Device, type DeviceSetting, isDeviceSetting } from '../choices.js';
 
@@ -81,7 +83,8 @@ export async function chooseDevice(setting: DeviceSetting): Promise<DeviceChoice
   if (!cuda) return { device: 'cuda', fallbacks };
   fallbacks.push(`cuda: ${cuda}`);
   const webgpu = await webgpuUnavailableReason();
-  if (!webgpu) return { device: 'webgpu', fallbacks };
-  fallbacks.push(`webgpu: ${webgpu}`);
+  // A CPU rasterizer is slower than the CPU itself (inference measures it: inference-device.ts).
+  if (!webgpu && webgpuAdapterKind() !== 'software') return { device: 'webgpu', fallbacks };
+  fallbacks.push(`webgpu: ${webgpu ?? 'the adapter is a software rasterizer (this machine has no GPU device), slower than the CPU'}`);
   return { device: 'cpu', fallbacks };
 }

@@ -2,10 +2,10 @@
 import * as vscode from 'vscode';
 import type { Annotation } from '../annotation-state.js';
 import { annotationChunks, diffSentences, stillInPlace } from '../annotation-state.js';
-import { sentenceRanges } from '../sentences.js';
+import { noProseReason } from '../prose/prose.js';
+import { documentSentences } from '../sentences.js';
 import { SECTION } from '../settings.js';
-import { type CommandContext, guarded } from './context.js';
-
+import { type CommandContext, guarded, proseOptions } from './context.js';
 
 /** What one incremental annotation did. */
 export interface AnnotateStats {
@@ -26,7 +26,7 @@ export async function annotateIncrementally(
   report?: (done: number, total: number) => void,
 ): Promise<AnnotateStats> {
   const version = doc.version;
-  const sentences = sentenceRanges(doc.getText());
+  const sentences = documentSentences(doc.getText(), doc.languageId, proseOptions(ctx.host.settings()));
   const diff = diffSentences(ctx.annotations.get(doc), sentences);
   ctx.annotations.set(doc, [...diff.keep, ...diff.reused].sort((a, b) => a.start - b.start));
   const todo = diff.toClassify;
@@ -53,6 +53,11 @@ export async function annotateDocument(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return;
   const doc = editor.document;
+  const notProse = noProseReason(doc.languageId, proseOptions(ctx.host.settings()));
+  if (notProse) {
+    void vscode.window.showInformationMessage(`Sentence Lens: ${notProse}`);
+    return;
+  }
   await guarded(ctx, async () => {
     const t0 = performance.now();
     const stats = await vscode.window.withProgress(

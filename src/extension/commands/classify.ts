@@ -1,13 +1,13 @@
 /** Sentence Lens: Classify Sentence — the selection's sentences, or the one at the cursor. */
 import * as vscode from 'vscode';
 import { stillInPlace } from '../annotation-state.js';
-import { type CommandContext, guarded, targetSentencesOrExplain } from './context.js';
+import { type CommandContext, guarded, proseOptions, rangeOf, targetSentencesOrExplain } from './context.js';
 
 export async function classifySentence(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return;
   const doc = editor.document;
-  const target = targetSentencesOrExplain(editor);
+  const target = targetSentencesOrExplain(editor, proseOptions(ctx.host.settings()));
   if (!target) return;
   await guarded(ctx, async () => {
     const version = doc.version;
@@ -16,8 +16,15 @@ export async function classifySentence(ctx: CommandContext): Promise<void> {
       (_progress, token) => ctx.host.classify(target.map((s) => s.text), token),
     );
     if (doc.isClosed) return;
-    const anns = target.map((s, i) => ({ ...s, result: results[i]! }));
-    ctx.annotations.add(doc, doc.version === version ? anns : stillInPlace(anns, doc.getText()));
+    let anns = target.map((s, i) => ({ ...s, result: results[i]! }));
+    // Edited meanwhile: keep only sentences still where they were.
+    if (doc.version !== version) anns = stillInPlace(anns, doc.getText());
+    ctx.annotations.add(doc, anns);
+    // A selection of many sentences: show where the last label is (its end may be below the view).
+    const last = anns.reduce<(typeof anns)[number] | undefined>((m, a) => (!m || a.end > m.end ? a : m), undefined);
+    if (anns.length > 1 && last && vscode.window.activeTextEditor?.document === doc) {
+      vscode.window.activeTextEditor.revealRange(rangeOf(doc, { start: last.end, end: last.end }), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }
     const truncated = results.filter((r) => r.truncated).length;
     if (truncated > 0) {
       const max = ctx.host.settings().maxLength;

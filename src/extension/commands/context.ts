@@ -2,7 +2,9 @@
 import * as vscode from 'vscode';
 import type { Annotations } from '../annotations.js';
 import type { ModelHost } from '../model-host.js';
+import { type ProseOptions, noProseReason } from '../prose/prose.js';
 import { type SentenceRange, sentenceAt, sentencesIn } from '../sentences.js';
+import type { Settings } from '../settings.js';
 import type { StatusBar } from '../status-bar.js';
 
 export interface CommandContext {
@@ -15,9 +17,14 @@ export interface CommandContext {
 /** Classify Sentence refuses selections longer than this (Annotate Document is for whole texts). */
 export const MAX_SELECTION_CHARS = 100_000;
 
+/** What counts as prose, from the settings. */
+export function proseOptions(s: Settings): ProseOptions {
+  return { headings: s.annotateHeadings, comments: s.annotateComments };
+}
+
 /** targetSentences, with the reason shown to the user (and undefined returned) when there are none. */
-export function targetSentencesOrExplain(editor: vscode.TextEditor): SentenceRange[] | undefined {
-  const target = targetSentences(editor);
+export function targetSentencesOrExplain(editor: vscode.TextEditor, options: ProseOptions = {}): SentenceRange[] | undefined {
+  const target = targetSentences(editor, options);
   if (typeof target !== 'string') return target;
   void vscode.window.showInformationMessage(`Sentence Lens: ${target}`);
   return undefined;
@@ -27,8 +34,9 @@ export function targetSentencesOrExplain(editor: vscode.TextEditor): SentenceRan
  * The sentences the user means: each selection's sentences, or the sentence at each empty cursor.
  * Returns a message instead when there is nothing to work on.
  */
-export function targetSentences(editor: vscode.TextEditor): SentenceRange[] | string {
+export function targetSentences(editor: vscode.TextEditor, options: ProseOptions = {}): SentenceRange[] | string {
   const doc = editor.document;
+  const lang = doc.languageId;
   const text = doc.getText();
   const out: SentenceRange[] = [];
   for (const sel of editor.selections) {
@@ -38,12 +46,14 @@ export function targetSentences(editor: vscode.TextEditor): SentenceRange[] | st
       return `the selection has ${(end - start).toLocaleString('en')} characters; Classify Sentence takes at most ${MAX_SELECTION_CHARS.toLocaleString('en')}. Use "Sentence Lens: Annotate Document" for whole texts.`;
     }
     if (sel.isEmpty) {
-      const s = sentenceAt(text, start);
+      const s = sentenceAt(text, start, lang, options);
       if (s) out.push(s);
-    } else out.push(...sentencesIn(text, start, end));
+    } else out.push(...sentencesIn(text, start, end, lang, options));
   }
   if (out.length === 0) {
-    return editor.selections.every((s) => s.isEmpty) ? 'no sentence at the cursor: put the cursor in a sentence or select some text.' : 'the selection holds no text to classify.';
+    if (!editor.selections.every((s) => s.isEmpty)) return 'the selection holds no text to classify.';
+    const why = noProseReason(lang, options);
+    return why ? `${why} Select text to classify it anyway.` : 'no sentence at the cursor: put the cursor in a sentence or select some text.';
   }
   // Several cursors in one sentence: once.
   const seen = new Set<string>();

@@ -1,7 +1,7 @@
 /** Find Similar Sentences: the document's sentences ranked by embedding similarity to the selection. */
 import * as vscode from 'vscode';
-import { sentenceRanges } from '../sentences.js';
-import { type CommandContext, guarded, rangeOf, targetSentencesOrExplain } from './context.js';
+import { documentSentences } from '../sentences.js';
+import { type CommandContext, guarded, proseOptions, rangeOf, targetSentencesOrExplain } from './context.js';
 
 interface Item extends vscode.QuickPickItem {
   readonly range: vscode.Range;
@@ -11,14 +11,15 @@ export async function findSimilar(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return;
   const doc = editor.document;
-  const target = targetSentencesOrExplain(editor);
+  const options = proseOptions(ctx.host.settings());
+  const target = targetSentencesOrExplain(editor, options);
   if (!target) return;
   const sel = editor.selection;
   const query = sel.isEmpty ? target[0]!.text : doc.getText(sel).trim();
   const qStart = sel.isEmpty ? target[0]!.start : doc.offsetAt(sel.start);
   const qEnd = sel.isEmpty ? target[0]!.end : doc.offsetAt(sel.end);
   // Every other sentence of the document (not the query's own).
-  const candidates = sentenceRanges(doc.getText()).filter((s) => s.end <= qStart || s.start >= qEnd);
+  const candidates = documentSentences(doc.getText(), doc.languageId, options).filter((s) => s.end <= qStart || s.start >= qEnd);
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage('Sentence Lens: the document has no other sentences to compare with.');
     return;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_DECORATION_FORMAT, formatDecoration, hoverMarkdown, toneOf } from '../../../src/extension/decoration-format.js';
+import { DEFAULT_DECORATION_FORMAT, UNFAMILIAR_LABEL, formatDecoration, hoverMarkdown, templateProblems, toneOf } from '../../../src/extension/decoration-format.js';
 import type { Classification } from '../../../src/protocol.js';
 
 const c: Classification = {
@@ -49,4 +49,23 @@ test('hover: a table with every probability, best label bold, labels escaped', (
   assert.match(md, /\*\*a\\\|b\*\*/);
   assert.match(md, /\\\*c\\\*/);
   assert.equal(md.split('\n').filter((l) => l.startsWith('| ')).length, 1 + 3 + 2 + 2);
+});
+
+test('a template is checked against the model: each placeholder it cannot fill, by name', () => {
+  const tasks = ['topic', 'sentiment'];
+  assert.deepEqual(templateProblems(DEFAULT_DECORATION_FORMAT, tasks), []);
+  assert.deepEqual(templateProblems('{topic} {language} {language%}', tasks), ['{language}', '{language%}']);
+  assert.deepEqual(templateProblems('{topic%%} {to pic} {}', tasks), ['{topic%%}', '{to pic}', '{}']);
+  assert.deepEqual(templateProblems('no placeholders', tasks), []);
+});
+
+test('mostly unknown words: no labels, neutral, and the hover says why', () => {
+  const unfamiliar: Classification = { ...c, unknownShare: 0.9 };
+  assert.equal(formatDecoration(DEFAULT_DECORATION_FORMAT, unfamiliar, 0, 0.5), UNFAMILIAR_LABEL);
+  assert.equal(toneOf(unfamiliar, 0, 0.5), 'neutral');
+  assert.match(hoverMarkdown(unfamiliar, { unknownThreshold: 0.5 }), /\*\*No labels:\*\* 90% of this sentence's words are unknown to the model's vocabulary/);
+  // Under the threshold, or with no threshold given, the labels stand.
+  assert.equal(formatDecoration(DEFAULT_DECORATION_FORMAT, unfamiliar, 0, 0.95), 'food 92% · positive 88%');
+  assert.equal(formatDecoration(DEFAULT_DECORATION_FORMAT, unfamiliar), 'food 92% · positive 88%');
+  assert.doesNotMatch(hoverMarkdown(unfamiliar, { unknownThreshold: 0.95 }), /No labels/);
 });

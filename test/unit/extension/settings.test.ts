@@ -19,13 +19,16 @@ test('valid values are read', () => {
   assert.equal(s.autoAnnotate, true);
   assert.deepEqual(s.autoAnnotateLanguages, ['markdown']);
   assert.equal(s.minConfidence, 0.5);
+  const more = readSettings(src({ annotateHeadings: true, annotateComments: true, unknownVocabularyThreshold: 0.8 }));
+  assert.deepEqual([more.annotateHeadings, more.annotateComments, more.unknownVocabularyThreshold], [true, true, 0.8]);
 });
 
 test('bad values fall back to defaults, each with a warning', () => {
   const warnings: string[] = [];
-  const s = readSettings(src({ model: '', device: 'tpu', pooling: 'max', maxLength: 1, batchSize: 2.5, autoAnnotate: 'yes', autoAnnotateLanguages: 'markdown', minConfidence: 2, decorationFormat: 7 }), (w) => warnings.push(w));
+  const s = readSettings(src({ model: '', device: 'tpu', pooling: 'max', maxLength: 1, batchSize: 2.5, autoAnnotate: 'yes', autoAnnotateLanguages: 'markdown', minConfidence: 2, decorationFormat: 7, annotateComments: 1, unknownVocabularyThreshold: -1 }), (w) => warnings.push(w));
   assert.deepEqual({ ...s, activeCheckpoint: '' }, DEFAULTS);
-  assert.equal(warnings.length, 9);
+  assert.equal(warnings.length, 11);
+  assert.match(warnings.find((w) => w.includes('.unknownVocabularyThreshold'))!, /-1 is not a number from 0 to 1; using 0\.5/);
   assert.match(warnings.find((w) => w.includes('.device'))!, /"tpu" is not one of auto, cpu, webgpu, cuda; using "auto"/);
 });
 
