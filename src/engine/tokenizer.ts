@@ -133,6 +133,26 @@ export class SentenceTokenizer {
     return words === 0 ? 0 : unknown / words;
   }
 
+  /**
+   * Each text's tokens without the special tokens, and whether each token begins a word
+   * (WordPiece marks continuations with "##"): what masked-LM pretraining packs and masks.
+   */
+  pieces(texts: readonly string[]): { ids: number[][]; wordStarts: boolean[][] } {
+    const ids: number[][] = [];
+    const wordStarts: boolean[][] = [];
+    for (const text of texts) {
+      const tokens = this.core.tokenize(text, { add_special_tokens: false });
+      ids.push(tokens.map((t) => this.vocab.get(t) ?? this.unkId));
+      wordStarts.push(tokens.map((t) => !t.startsWith('##')));
+    }
+    return { ids, wordStarts };
+  }
+
+  /** The id of a token (such as "[MASK]"), or undefined when the vocabulary lacks it. */
+  idOf(token: string): number | undefined {
+    return this.vocab.get(token);
+  }
+
   /** Right-padded row-major [batch, seqLen] tensors for a single-segment batch. */
   static pad(ids: readonly (readonly number[])[], padId: number): PaddedBatch {
     const batch = ids.length;

@@ -56,7 +56,7 @@ function erf(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
-const gelu = (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
+export const gelu = (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
 
 export interface ReferenceOutput {
   /** [batch][seq] rows of hidden size */

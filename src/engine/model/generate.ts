@@ -20,6 +20,8 @@ export interface GenerateModelOptions {
   config?: Partial<BertConfigJson>;
   seed?: number;
   texts?: readonly string[];
+  /** A ready vocabulary (e.g. from the WordPiece trainer); `texts` and `vocabSize` are then unused. */
+  vocab?: readonly string[];
   /** Exact vocabulary size; defaults to every word seen, capped at 8,000 entries. */
   vocabSize?: number;
   prefix?: 'bert.' | '';
@@ -111,7 +113,7 @@ function json(value: unknown): string {
 
 export async function generateModelFolder(dir: string, options: GenerateModelOptions = {}): Promise<void> {
   const lowercase = options.lowercase ?? true;
-  const vocab = buildVocab(options.texts ?? SAMPLE_SENTENCES, {
+  const vocab = options.vocab ?? buildVocab(options.texts ?? SAMPLE_SENTENCES, {
     vocabSize: options.vocabSize ?? options.config?.vocab_size,
     lowercase,
   });
@@ -135,6 +137,7 @@ export async function generateModelFolder(dir: string, options: GenerateModelOpt
     join(dir, 'tokenizer_config.json'),
     json(tokenizerConfigJson(lowercase, config.max_position_embeddings)),
   );
+  // (writeTokenizerFiles in pretrain/vocabulary.ts writes the same three files for a new vocabulary.)
   await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
 }
 

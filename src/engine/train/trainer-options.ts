@@ -51,10 +51,17 @@ export interface TrainOptions {
   /** Stop after this many evaluations in a row without a lower validation loss. */
   readonly patience?: number;
   readonly pooling?: Pooling;
+  /**
+   * Domain adaptation: masked-LM pretraining on these unlabelled text files (.txt/.md, folders,
+   * CSVs) before fine-tuning, starting from `model`; the adapted backbone is then fine-tuned.
+   */
+  readonly adapt?: readonly string[];
+  /** Epochs of adaptation over the text (default 1). */
+  readonly adaptEpochs?: number;
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling'>> &
-  Pick<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling'>;
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'adaptEpochs'>> &
+  Pick<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'adaptEpochs'>;
 
 function bad(msg: string): never {
   throw new SentenceLensError('BAD_ARGUMENT', msg);
@@ -78,6 +85,8 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
   posInt('gradient accumulation', o.gradAccum);
   posInt('eval every', o.evalEvery, 0);
   posInt('patience', o.patience);
+  posInt('adaptation epochs', o.adaptEpochs);
+  if (o.adapt !== undefined && (o.adapt.length === 0 || o.adapt.some((f) => typeof f !== 'string' || f === ''))) bad('adapt needs one or more text files or folders to pretrain on');
   nonNeg('learning rate', o.lr);
   nonNeg('weight decay', o.weightDecay);
   nonNeg('warmup', o.warmup);
