@@ -36,7 +36,7 @@ export function sameModel(a: LoadModelParams, b: LoadModelParams): boolean {
   return loadKey(a) === loadKey(b);
 }
 
-const MODEL_FIELDS = ['model', 'device', 'precision', 'pooling', 'maxLength', 'batchSize'] as const satisfies readonly (keyof LoadModelParams)[];
+const MODEL_FIELDS = ['model', 'device', 'precision', 'pooling', 'maxLength', 'batchSize', 'labels'] as const satisfies readonly (keyof LoadModelParams)[];
 // A field added to LoadModelParams must be added to MODEL_FIELDS (or here, if it does not change the model).
 const everyFieldKeyed: [Exclude<keyof LoadModelParams, (typeof MODEL_FIELDS)[number] | 'progressId'>] extends [never] ? true : false = true;
 void everyFieldKeyed;
@@ -53,6 +53,56 @@ export interface LoadModelParams {
   readonly batchSize?: number;
   /** Correlates `progress` notifications (download bytes, load steps) with this request. */
   readonly progressId?: string;
+  /** The workspace's labels: its retrained heads are put on top of the model when current. */
+  readonly labels?: LabelsHeadsParams;
+}
+
+/**
+ * Teach in place: the workspace's labels CSV and the heads-only checkpoint retrained from it.
+ * The retrained heads apply on top of whatever model is loaded (the model setting or the active
+ * checkpoint): they start from that model's heads and are redone when it changes.
+ */
+export interface LabelsHeadsParams {
+  /** Absolute path of the labels CSV (sentence + one column per task). */
+  readonly labelsFile: string;
+  /** Absolute folder of the heads-only checkpoint (tasks.json, heads.safetensors, labels-heads.json). */
+  readonly headsDir: string;
+  /** Also train on the bundled data, or on the active checkpoint's own training CSV. */
+  readonly mixTrainingData: boolean;
+  /** How many mixed-in rows one labelled sentence counts as. */
+  readonly userWeight: number;
+}
+
+export interface RetrainHeadsParams extends LabelsHeadsParams {
+  /** When set, the server sends `progress` notifications `{ kind: 'load' }` under this id. */
+  readonly progressId?: string;
+}
+
+/** A labelled sentence the retrained heads still classify otherwise. */
+export interface UnfitLabel {
+  readonly sentence: string;
+  readonly task: string;
+  readonly label: string;
+  readonly predicted: string;
+}
+
+export interface RetrainHeadsResult {
+  /** The model as it now answers (tasks include labels added by the labels file). */
+  readonly model: ModelInfo;
+  /** Labelled sentences trained on (0: the labels file is empty or gone; the model's own heads answer). */
+  readonly rows: number;
+  /** The checkpoint was already trained from this labels file and model: applied, not retrained. */
+  readonly reused: boolean;
+  readonly unfit: readonly UnfitLabel[];
+  /** Some of `unfit` could be learnt only by costing more than 2 points of held-out accuracy, so they were not. */
+  readonly limitedByHeldOut: boolean;
+  /** Parts of the labels file that could not be used, e.g. a column that is not a task of the model. */
+  readonly ignored: readonly string[];
+  /** Accuracy per task on rows of the mixed-in data held out of training, before and after. */
+  readonly heldOut?: { readonly rows: number; readonly before: Readonly<Record<string, number>>; readonly after: Readonly<Record<string, number>> };
+  /** The CSV mixed in, when any. */
+  readonly mixedWith?: string;
+  readonly trainMs: number;
 }
 
 export interface TaskInfo {
@@ -82,6 +132,8 @@ export interface ModelInfo {
   readonly pooling: Pooling;
   readonly maxLength: number;
   readonly loadMs: number;
+  /** Heads retrained from the workspace's labels, when they answer instead of the model's own. */
+  readonly labelsHeads?: { readonly dir: string; readonly rows: number };
 }
 
 export interface TextsParams {
@@ -166,4 +218,6 @@ export const MapRequest = new RequestType<MapParams, SentenceMapData, ErrorData>
 export const StatusRequest = new RequestType0<StatusResult, ErrorData>('sentenceLens/status');
 /** Releases the model; the server exits once the reply is sent. */
 export const ShutdownRequest = new RequestType0<void, ErrorData>('sentenceLens/shutdown');
+/** Retrains the heads from the labels file (backbone frozen, pooled vectors cached) and puts them on top of the model. */
+export const RetrainHeadsRequest = new RequestType<RetrainHeadsParams, RetrainHeadsResult, ErrorData>('sentenceLens/retrainHeads');
 export const ProgressNotification = new NotificationType<ProgressParams>('sentenceLens/progress');

@@ -18,6 +18,8 @@ import type { Settings } from './settings.js';
 const COLOURED = ['positive', 'negative'] as const;
 type ColouredTone = (typeof COLOURED)[number];
 
+export type HoverExtra = (doc: vscode.TextDocument, a: Annotation) => { readonly markdown: string; readonly commands: readonly string[] } | undefined;
+
 export class Annotations implements vscode.Disposable {
   private readonly docs = new Map<string, Annotation[]>();
   private readonly types: Record<ColouredTone, vscode.TextEditorDecorationType>;
@@ -26,6 +28,7 @@ export class Annotations implements vscode.Disposable {
   /** Fires after a document's annotations moved because of an edit. */
   readonly onDidShift = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
+  private hoverExtra: HoverExtra | undefined;
 
   constructor(private readonly settings: () => Settings) {
     const make = (tone: ColouredTone) => {
@@ -74,9 +77,21 @@ export class Annotations implements vscode.Disposable {
     return new vscode.Hover(this.hoverText(doc, a), range);
   }
 
-  private hoverText(_doc: vscode.TextDocument, a: Annotation): vscode.MarkdownString {
+  /** More Markdown under each hover (the "Label as…" links), trusted for `commands` only. */
+  setHoverExtra(extra: HoverExtra): void {
+    this.hoverExtra = extra;
+  }
+
+  private hoverText(doc: vscode.TextDocument, a: Annotation): vscode.MarkdownString {
     const s = this.settings();
-    return new vscode.MarkdownString(hoverMarkdown(a.result, { maxLength: s.maxLength, unknownThreshold: s.unknownVocabularyThreshold }));
+    const md = new vscode.MarkdownString(hoverMarkdown(a.result, { maxLength: s.maxLength, unknownThreshold: s.unknownVocabularyThreshold }), true);
+    const extra = this.hoverExtra?.(doc, a);
+    if (extra) {
+      md.appendMarkdown(`\n\n${extra.markdown}`);
+      // Command links run only for the commands named here.
+      md.isTrusted = { enabledCommands: [...extra.commands] };
+    }
+    return md;
   }
 
   get(doc: vscode.TextDocument): readonly Annotation[] {

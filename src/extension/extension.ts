@@ -16,6 +16,9 @@ import { registerSentenceMap } from './map/map-command.js';
 import { ModelHost } from './model-host.js';
 import { MODEL_KEYS, SECTION } from './settings.js';
 import { StatusBar } from './status-bar.js';
+import { LABEL_AS, labelLinksMarkdown } from './labels/hover-links.js';
+import { registerLabelCommands } from './labels/commands.js';
+import { Teacher } from './labels/teacher.js';
 
 let host: ModelHost | undefined;
 
@@ -28,6 +31,12 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
   const ctx = { host: h, annotations, log, status };
   const auto = new AutoAnnotator(ctx);
   const formatCheck = new FormatCheck(log);
+  const teacher = new Teacher(ctx);
+  annotations.setHoverExtra((doc, a) => {
+    const tasks = Object.keys(a.result.tasks);
+    if (tasks.length === 0 || teacher.unavailable()) return undefined;
+    return { markdown: labelLinksMarkdown({ uri: doc.uri.toString(), start: a.start, end: a.end }, tasks, teacher.given(a.text)), commands: [LABEL_AS] };
+  });
   context.subscriptions.push(
     log,
     status,
@@ -39,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
       if (s.state === 'ready') formatCheck.check(h.settings().decorationFormat, s.model);
     }),
     ...registerCommands(ctx),
+    teacher,
+    ...registerLabelCommands(ctx, teacher),
     ...registerSentenceMap(context, h, log),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { withAbortSignal } from '../cancellation.js';
 import { SentenceLensError } from '../engine/errors.js';
-import { type ClassifyResult, type EmbedResult, type LoadModelParams, type MapParams, type ModelInfo, type ProgressParams, type SentenceMapData, type SimilarResult, sameModel } from '../protocol.js';
+import { type ClassifyResult, type EmbedResult, type LabelsHeadsParams, type LoadModelParams, type MapParams, type ModelInfo, type ProgressParams, type RetrainHeadsParams, type RetrainHeadsResult, type SentenceMapData, type SimilarResult, sameModel } from '../protocol.js';
 import { ClientError, type ClientState, ServerClient } from './server-client.js';
 import { type ModelChoice, OFFLINE_MODEL, SECTION, expandModelPath, type Settings, loadParams, modelChoice, readSettings } from './settings.js';
 
@@ -27,6 +27,7 @@ export class ModelHost implements vscode.Disposable {
   readonly onDidChangeState = this.emitter.event;
   private current: HostState = { state: 'stopped' };
   private choice: ModelChoice | undefined;
+  private labels: () => LabelsHeadsParams | undefined = () => undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -65,7 +66,19 @@ export class ModelHost implements vscode.Disposable {
       workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       home: homedir(),
     });
-    return { choice, params: loadParams(s, choice) };
+    const labels = this.labels();
+    return { choice, params: { ...loadParams(s, choice), ...(labels ? { labels } : {}) } };
+  }
+
+  /** Where the workspace's labels and retrained heads are (the Teacher knows); part of every load. */
+  setLabels(params: () => LabelsHeadsParams | undefined): void {
+    this.labels = params;
+  }
+
+  /** Retrains the heads from the labels file on the server (loading the model first if needed). */
+  async retrainHeads(params: RetrainHeadsParams, token?: vscode.CancellationToken): Promise<RetrainHeadsResult> {
+    await this.ensureModel(token);
+    return withAbortSignal([token], (signal) => this.client.retrainHeads(params, signal));
   }
 
   /** Loads the model the settings name unless it is already loaded, with a cancellable progress notification. */

@@ -30,6 +30,9 @@ import {
   ProgressNotification,
   type ProgressParams,
   REQUEST_CANCELLED,
+  RetrainHeadsRequest,
+  type RetrainHeadsParams,
+  type RetrainHeadsResult,
   type SentenceMapData,
   ShutdownRequest,
   SimilarRequest,
@@ -164,6 +167,16 @@ export class ServerClient {
 
   similar(params: SimilarParams, signal?: AbortSignal): Promise<SimilarResult> {
     return this.withModel(SimilarRequest, params, signal);
+  }
+
+  /** Retrains the heads from the labels file; the model info (its tasks) is updated from the answer. */
+  async retrainHeads(params: RetrainHeadsParams, signal?: AbortSignal): Promise<RetrainHeadsResult> {
+    const result = await this.withModel(RetrainHeadsRequest, params, signal);
+    if (this.gen && !this.gen.dead) {
+      this.info = result.model;
+      this.opts.onModel?.(result.model);
+    }
+    return result;
   }
 
   map(params: MapParams, signal?: AbortSignal): Promise<SentenceMapData> {

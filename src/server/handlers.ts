@@ -13,6 +13,7 @@ import {
   MapRequest,
   ProgressNotification,
   REQUEST_CANCELLED,
+  RetrainHeadsRequest,
   SERVER_ERROR,
   ShutdownRequest,
   SimilarRequest,
@@ -49,6 +50,7 @@ export function registerHandlers(connection: MessageConnection, log: (m: string)
   connection.onRequest(ClassifyRequest, handle(log, 'classify', (p, s) => service.classify(p, s)));
   connection.onRequest(EmbedRequest, handle(log, 'embed', (p, s) => service.embed(p, s)));
   connection.onRequest(SimilarRequest, handle(log, 'similar', (p, s) => service.similar(p, s)));
+  connection.onRequest(RetrainHeadsRequest, handle(log, 'retrainHeads', (p, s) => service.retrainHeads(p, s)));
   connection.onRequest(MapRequest, handle(log, 'map', (p, s) => service.map(p, s)));
   connection.onRequest(StatusRequest, () => service.status());
   connection.onRequest(ShutdownRequest, async () => {

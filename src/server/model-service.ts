@@ -5,6 +5,7 @@
 import { SentenceLensError } from '../engine/errors.js';
 import { bundledDataCsv } from '../bundled-files.js';
 import { SentenceModel } from '../engine/inference.js';
+import { LabelsHeads } from './labels-heads.js';
 import { mapRequest } from './map-request.js';
 import type {
   Classification,
@@ -14,6 +15,8 @@ import type {
   MapParams,
   ModelInfo,
   ProgressParams,
+  RetrainHeadsParams,
+  RetrainHeadsResult,
   SentenceMapData,
   ServerState,
   SimilarParams,
@@ -37,8 +40,11 @@ export class ModelService {
   private loading: Promise<SentenceModel> | undefined;
   private state: ServerState = 'idle';
   private lastError: string | undefined;
+  private readonly labels: LabelsHeads;
 
-  constructor(private readonly opts: ServiceOptions) {}
+  constructor(private readonly opts: ServiceOptions) {
+    this.labels = new LabelsHeads(opts.log);
+  }
 
   status(): StatusResult {
     return { state: this.state, model: this.info, error: this.lastError, pid: process.pid };
@@ -89,8 +95,10 @@ export class ModelService {
       }
       const old = this.model;
       this.model = model;
+      await this.labels.attach(model);
       await old?.release();
-      this.info = {
+      if (p.labels) await this.labels.applyIfCurrent(p.labels).catch((e: unknown) => this.opts.log(`labels heads not applied: ${(e as Error).message}`));
+      this.info = this.withLabels({
         model: p.model,
         dir: loc.dir,
         commit: loc.commit,
@@ -105,7 +113,7 @@ export class ModelService {
         pooling: model.pooling,
         maxLength: model.maxLength,
         loadMs: Date.now() - started,
-      };
+      });
       this.state = 'ready';
       this.lastError = undefined;
       this.opts.log(`ready: ${p.model} on ${model.device}${model.deviceChoice.adapter === 'software' ? ' (software adapter)' : ''} in ${this.info.loadMs} ms`);
@@ -143,6 +151,24 @@ export class ModelService {
     return { ranked };
   }
 
+  /** Retrains the heads from the labels file on top of the loaded model (see labels-heads.ts). */
+  async retrainHeads(p: RetrainHeadsParams, signal: AbortSignal): Promise<RetrainHeadsResult> {
+    await this.current();
+    const id = p.progressId;
+    const outcome = await this.labels.retrain(p, signal, (message) => id && this.opts.progress({ id, kind: 'load', message }));
+    this.info = this.withLabels(this.info!);
+    return { ...outcome, model: this.info };
+  }
+
+  /** The model's info with the tasks that answer now: the retrained heads' when they are on. */
+  private withLabels(info: ModelInfo): ModelInfo {
+    const active = this.labels.active;
+    const { labelsHeads: _, ...rest } = info;
+    const own = this.model?.tasks ?? [];
+    const tasks = (active?.tasks ?? own).map((t) => ({ name: t.name, labels: [...t.labels] }));
+    return active ? { ...rest, tasks, labelsHeads: { dir: active.dir, rows: active.rows } } : { ...rest, tasks };
+  }
+
   async map(p: MapParams, signal: AbortSignal): Promise<SentenceMapData> {
     return mapRequest(await this.current(), p, signal, this.opts.progress, checkTexts);
   }
@@ -150,6 +176,7 @@ export class ModelService {
   async release(): Promise<void> {
     const m = this.model;
     this.model = undefined;
+    await this.labels.attach(undefined);
     this.info = undefined;
     this.state = 'idle';
     await m?.release();
@@ -166,10 +193,12 @@ export class ModelService {
     if (p.texts.length === 0) return [];
     const model = await this.current();
     const id = p.progressId;
-    return model.run(p.texts, {
+    const out = await model.run(p.texts, {
       signal,
       onProgress: id ? (done, total) => this.opts.progress({ id, kind: 'batch', done, total }) : undefined,
     });
+    this.labels.remember(model, p.texts, out);
+    return this.labels.relabel(out);
   }
 }
 

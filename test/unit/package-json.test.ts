@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_LENGTH, DEVICE_DESCRIPTIONS, DEVICE_SETTINGS } from '../../src/engine/choices.js';
 import { resolveTrainOptions } from '../../src/engine/train/trainer-options.js';
 import { modelHelp } from '../../src/cli/shared-options.js';
-import { DEFAULTS, INT_RANGES, POOLING_SETTING_DESCRIPTIONS, POOLING_SETTINGS, SECTION } from '../../src/extension/settings.js';
+import { DEFAULTS as EDITOR_DEFAULTS, INT_RANGES, POOLING_SETTING_DESCRIPTIONS, POOLING_SETTINGS, SECTION } from '../../src/extension/settings.js';
+import { LABELS_DEFAULTS, LABELS_WEIGHT_RANGE } from '../../src/extension/labels/labels-settings.js';
+
+// The editor's settings and the labels settings (teach in place) are each defined in one module.
+const DEFAULTS: Record<string, unknown> = { ...EDITOR_DEFAULTS, ...LABELS_DEFAULTS };
 
 interface Property {
   default?: unknown;
@@ -43,7 +47,7 @@ test('device and pooling: package.json enums and their descriptions are the sour
 });
 
 test('whole-number settings: package.json bounds are the ones the extension enforces', () => {
-  for (const [key, { min, max }] of Object.entries(INT_RANGES)) {
+  for (const [key, { min, max }] of Object.entries({ ...INT_RANGES, labelsWeight: LABELS_WEIGHT_RANGE })) {
     assert.equal(prop(key).minimum, min, `${key} minimum`);
     assert.equal(prop(key).maximum, max, `${key} maximum`);
   }

@@ -35,8 +35,12 @@ export function buildHeadsTrainingGraph(
 /** A row's labels by task name: a class index, or null/absent when the row has none. */
 export type RowLabels = Readonly<Record<string, number | null | undefined>>;
 
-/** labels_<task> and mask_<task> feeds for a batch (unlabelled rows: label −1, mask 0). */
-export function taskFeeds(tasks: readonly TaskSpec[], rows: readonly RowLabels[], floatType: 'float32' | 'float64' = 'float32'): Record<string, ort.Tensor> {
+/**
+ * labels_<task> and mask_<task> feeds for a batch (unlabelled rows: label −1, mask 0).
+ * The mask is also the row's weight in the loss (losses.ts: Σ m·nll / Σ m), so `rowWeights`
+ * (default 1) counts a row as that many copies of itself.
+ */
+export function taskFeeds(tasks: readonly TaskSpec[], rows: readonly RowLabels[], floatType: 'float32' | 'float64' = 'float32', rowWeights?: readonly number[]): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   const b = rows.length;
   for (const t of tasks) {
@@ -52,7 +56,7 @@ export function taskFeeds(tasks: readonly TaskSpec[], rows: readonly RowLabels[]
         throw new SentenceLensError('BAD_ARGUMENT', `row ${i} of the batch: label ${y} for task "${t.name}" is not in 0..${t.labels.length - 1}`);
       }
       labels[i] = BigInt(y);
-      mask[i] = 1;
+      mask[i] = rowWeights?.[i] ?? 1;
     });
     feeds[`labels_${t.name}`] = new ort.Tensor('int64', labels, [b]);
     feeds[`mask_${t.name}`] = new ort.Tensor(floatType, mask, [b]);

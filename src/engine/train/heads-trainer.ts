@@ -88,9 +88,10 @@ export class HeadsTrainer {
 
   /**
    * One forward + backward on `pooled` ([rows.length, hidden], e.g. from gatherRows) with the
-   * trainable heads' current values from `params` (a ParameterSet or any name → data lookup).
+   * trainable heads' current values from `params` (a ParameterSet or any name → data lookup);
+   * `rowWeights` weighs each row's loss (default 1, see taskFeeds).
    */
-  async run(pooled: Float32Array, rows: readonly RowLabels[], params: { get(name: string): Float32Array }): Promise<HeadsStepResult> {
+  async run(pooled: Float32Array, rows: readonly RowLabels[], params: { get(name: string): Float32Array }, rowWeights?: readonly number[]): Promise<HeadsStepResult> {
     const b = rows.length;
     if (pooled.length !== b * this.hidden) {
       throw new SentenceLensError('BAD_ARGUMENT', `pooled batch has ${pooled.length} values, expected ${b} rows × ${this.hidden}`);
@@ -99,7 +100,7 @@ export class HeadsTrainer {
     const asFloat = (x: Float32Array) => (ft === 'float64' ? Float64Array.from(x) : x);
     const feeds: Record<string, ort.Tensor> = {
       pooled: new ort.Tensor(ft, asFloat(pooled), [b, this.hidden]),
-      ...taskFeeds(this.tasks, rows, ft),
+      ...taskFeeds(this.tasks, rows, ft, rowWeights),
     };
     for (const t of this.graph.trainable) {
       const data = params.get(t.name);
