@@ -31,7 +31,7 @@ export function toResponseError(e: unknown, token?: CancellationToken): Response
 }
 
 /** Runs `fn` with an AbortSignal for the request; logs and converts failures. */
-function handle<P, R>(log: (m: string) => void, name: string, fn: (p: P, signal: AbortSignal) => Promise<R>) {
+export function handle<P, R>(log: (m: string) => void, name: string, fn: (p: P, signal: AbortSignal) => Promise<R>) {
   return async (params: P, token: CancellationToken): Promise<R | ResponseError<ErrorData>> => {
     const t0 = Date.now();
     try {
@@ -44,8 +44,8 @@ function handle<P, R>(log: (m: string) => void, name: string, fn: (p: P, signal:
   };
 }
 
-export function registerHandlers(connection: MessageConnection, log: (m: string) => void, exit: () => void): ModelService {
-  const service = new ModelService({ log, progress: (p) => void connection.sendNotification(ProgressNotification, p) });
+export function registerHandlers(connection: MessageConnection, log: (m: string) => void, exit: () => void, debug?: (m: string) => void): ModelService {
+  const service = new ModelService({ log, debug, progress: (p) => void connection.sendNotification(ProgressNotification, p) });
   connection.onRequest(LoadModelRequest, handle(log, 'loadModel', (p, s) => service.load(p, s)));
   connection.onRequest(ClassifyRequest, handle(log, 'classify', (p, s) => service.classify(p, s)));
   connection.onRequest(EmbedRequest, handle(log, 'embed', (p, s) => service.embed(p, s)));

@@ -10,7 +10,7 @@ import { buildMlmEvalGraph, buildMlmTrainingGraph } from '../../src/engine/pretr
 import { initMlmHead } from '../../src/engine/pretrain/mlm-head.js';
 import { ort } from '../../src/engine/runtime/session.js';
 import { Rng } from '../../src/engine/random.js';
-import type { Tensor } from '../../src/engine/model/bert-weights.js';
+import type { Tensor } from '../../src/engine/model/tensor.js';
 import { randomBertWeights, tinyConfig } from '../support/random-weights.js';
 import { type MlmCase, referenceMlmLoss } from '../support/reference-mlm.js';
 

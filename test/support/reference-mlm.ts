@@ -4,8 +4,8 @@
  * the word-embedding table (tied) plus a bias → mean negative log-likelihood of the original
  * tokens. Shares no code with the graph builder.
  */
-import type { Tensor } from '../../src/engine/model/bert-weights.js';
-import type { BertConfig } from '../../src/engine/model/config.js';
+import type { Tensor } from '../../src/engine/model/tensor.js';
+import type { EncoderConfig } from '../../src/engine/model/encoder-config.js';
 import { gelu, referenceBert } from './reference-bert.js';
 
 export interface MlmCase {
@@ -15,7 +15,7 @@ export interface MlmCase {
   predictions: [number, number, number][];
 }
 
-export function referenceMlmLoss(c: BertConfig, backbone: ReadonlyMap<string, Tensor>, head: ReadonlyMap<string, Tensor>, x: MlmCase): { loss: number; correct: number } {
+export function referenceMlmLoss(c: EncoderConfig, backbone: ReadonlyMap<string, Tensor>, head: ReadonlyMap<string, Tensor>, x: MlmCase): { loss: number; correct: number } {
   const types = x.ids.map((row) => row.map(() => 0));
   const { tokens } = referenceBert(c, backbone, x.ids, x.mask, types);
   const H = c.hiddenSize;

@@ -3,7 +3,8 @@
  * the original tokens, and (training) the gradient of every trainable parameter, so one
  * `session.run` gives the loss and the gradients, as the fine-tuning graph does.
  *
- * Inputs: input_ids, attention_mask, token_type_ids (int64 [batch, seq]); mlm_positions
+ * Inputs: input_ids, attention_mask, token_type_ids where the architecture takes them (int64
+ * [batch, seq]); mlm_positions
  * (int64 [masked], flat b·seq + s); mlm_labels (int64 [masked], the original ids);
  * mlm_weights (float [masked], 1 per prediction); dropout_seed (int64 scalar) when dropout is on.
  * Training outputs: loss (mean over the weighted predictions) and the same as loss_mlm (the
@@ -12,17 +13,18 @@
  * Evaluation outputs: loss, mlm_correct (predictions whose arg-max is the original token).
  */
 import { Graph, type Value, argMax, cast, dropout as applyDropout, grad, reduceSum } from '../graph/index.js';
-import { buildBertEncoder, encoderInputs } from '../model/bert.js';
-import type { Tensor } from '../model/bert-weights.js';
-import type { BertConfig } from '../model/config.js';
+import { WORD_EMBEDDINGS } from '../model/architecture.js';
+import type { EncoderConfig } from '../model/encoder-config.js';
+import { buildEncoder, encoderInputs } from '../model/encoder.js';
+import type { Tensor } from '../model/tensor.js';
 import { softmaxCrossEntropy } from '../train/losses.js';
 import type { TrainingGraph } from '../train/train-graph.js';
 import { addMlmHead } from './mlm-head.js';
 
 export interface MlmGraphOptions {
-  /** Which parameters (backbone HF names, `cls.predictions.*`) train. */
+  /** Which parameters (backbone and head, HF names) train. */
   readonly isTrainable: (name: string) => boolean;
-  /** Dropout at BertModel's sites from the `dropout_seed` input; `rate` overrides the config's. */
+  /** Dropout at the encoder's sites from the `dropout_seed` input; `rate` overrides the config's. */
   readonly dropout?: { readonly rate?: number };
   readonly floatType?: 'float32' | 'float64';
   /** Whether every gradient is a graph output (default); see TrainingGraphOptions.gradOutputs. */
@@ -35,19 +37,18 @@ export interface MlmEvalGraph {
   readonly trainable: { readonly name: string; readonly value: Value }[];
 }
 
-const WORD_EMBEDDINGS = 'embeddings.word_embeddings.weight';
 /** The name of the masked-LM loss among a step's per-task losses (history, progress events). */
 export const MLM_LOSS = 'mlm';
 
-function buildForward(g: Graph, config: BertConfig, backbone: ReadonlyMap<string, Tensor>, head: ReadonlyMap<string, Tensor>, options: MlmGraphOptions) {
-  const inputs = encoderInputs(g);
+function buildForward(g: Graph, config: EncoderConfig, backbone: ReadonlyMap<string, Tensor>, head: ReadonlyMap<string, Tensor>, options: MlmGraphOptions) {
+  const inputs = encoderInputs(g, config);
   const positions = g.input('mlm_positions', 'int64', ['masked']);
   const labels = g.input('mlm_labels', 'int64', ['masked']);
   const weights = g.input('mlm_weights', g.floatType, ['masked']);
   const seed = options.dropout ? g.input('dropout_seed', 'int64', []) : undefined;
   let salt = 0;
   const drop = seed ? (g: Graph, x: Value, _site: string, rate: number) => applyDropout(g, x, options.dropout!.rate ?? rate, seed, salt++) : undefined;
-  const enc = buildBertEncoder(g, config, backbone, inputs, { isTrainable: options.isTrainable, dropout: drop });
+  const enc = buildEncoder(g, config, backbone, inputs, { isTrainable: options.isTrainable, dropout: drop });
   const mlm = addMlmHead(g, config, enc.tokens, positions, enc.params.get(WORD_EMBEDDINGS)!, head, options.isTrainable);
   const loss = softmaxCrossEntropy(g, mlm.logits, labels, weights);
   g.output(loss, 'loss');
@@ -56,7 +57,7 @@ function buildForward(g: Graph, config: BertConfig, backbone: ReadonlyMap<string
 }
 
 export function buildMlmTrainingGraph(
-  config: BertConfig,
+  config: EncoderConfig,
   backbone: ReadonlyMap<string, Tensor>,
   head: ReadonlyMap<string, Tensor>,
   options: MlmGraphOptions,
@@ -74,7 +75,7 @@ export function buildMlmTrainingGraph(
 
 /** No dropout, no gradients: the loss and how many predictions are right. */
 export function buildMlmEvalGraph(
-  config: BertConfig,
+  config: EncoderConfig,
   backbone: ReadonlyMap<string, Tensor>,
   head: ReadonlyMap<string, Tensor>,
   options: Pick<MlmGraphOptions, 'isTrainable' | 'floatType'>,

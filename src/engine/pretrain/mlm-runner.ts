@@ -4,13 +4,14 @@
  * engine runs them: the host optimizer over createMlmRunner (the CPU path), or the update inside
  * the graph with the state resident on a GPU (train/trainer-engine.ts chooses).
  */
-import type { BertConfig } from '../model/config.js';
+import type { EncoderConfig } from '../model/encoder-config.js';
 import type { Device } from '../runtime/device.js';
 import { encoderFeeds, ort } from '../runtime/session.js';
 import { type ModelGraphs, scalarOf, tensorsOf } from '../train/model-graphs.js';
 import type { ParameterSet } from '../train/step.js';
 import { createGraphRunner, type StepRunner } from '../train/step-runner.js';
 import { buildMlmEvalGraph, buildMlmTrainingGraph } from './mlm-graph.js';
+import { isMlmHeadName } from './mlm-head.js';
 import type { MlmBatch } from './mlm-data.js';
 
 export interface MlmEvalOutput {
@@ -23,8 +24,8 @@ export interface MlmEvalOutput {
 export type MlmRunner = StepRunner<MlmBatch, MlmEvalOutput>;
 
 export interface MlmRunnerOptions {
-  readonly config: BertConfig;
-  /** Backbone (HF names) and head (`cls.predictions.*`) tensors. */
+  readonly config: EncoderConfig;
+  /** Backbone and masked-LM head tensors (HF names). */
   readonly params: ParameterSet;
   readonly shapes: ReadonlyMap<string, readonly number[]>;
   readonly dropout?: { readonly rate?: number };
@@ -35,8 +36,8 @@ export function mlmGraphs(options: MlmRunnerOptions): ModelGraphs<MlmBatch, MlmE
   const { config, params, shapes } = options;
   const isTrainable = (n: string) => params.isTrainable(n);
   const names = params.names();
-  const backbone = tensorsOf(params, shapes, names.filter((n) => !n.startsWith('cls.')));
-  const head = tensorsOf(params, shapes, names.filter((n) => n.startsWith('cls.')));
+  const backbone = tensorsOf(params, shapes, names.filter((n) => !isMlmHeadName(config, n)));
+  const head = tensorsOf(params, shapes, names.filter((n) => isMlmHeadName(config, n)));
   return {
     kind: 'masked-lm', params, shapes, device: options.device, dropout: !!options.dropout,
     training: (gradOutputs) => buildMlmTrainingGraph(config, backbone, head, { isTrainable, dropout: options.dropout, gradOutputs }),
@@ -47,7 +48,7 @@ export function mlmGraphs(options: MlmRunnerOptions): ModelGraphs<MlmBatch, MlmE
     feeds(b) {
       const n = b.positions.length;
       return {
-        ...encoderFeeds(b, b.size, b.seqLen),
+        ...encoderFeeds(b, b.size, b.seqLen, config),
         mlm_positions: new ort.Tensor('int64', b.positions, [n]),
         mlm_labels: new ort.Tensor('int64', b.labels, [n]),
         mlm_weights: new ort.Tensor('float32', b.weights, [n]),

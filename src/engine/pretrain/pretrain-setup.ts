@@ -7,12 +7,14 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { DownloadOptions } from '../hub.js';
-import type { Tensor } from '../model/bert-weights.js';
+import { maxSequenceLength } from '../model/architectures.js';
 import type { BertConfigJson } from '../model/config-json.js';
-import { readBertConfig } from '../model/config.js';
+import { readModelConfig } from '../model/config.js';
+import type { EncoderConfig } from '../model/encoder-config.js';
 import { generateModelFolder } from '../model/generate.js';
 import { type LoadedModel, loadModel, loadModelFolder } from '../model/load.js';
 import { resolveModelSource } from '../model/source.js';
+import type { Tensor } from '../model/tensor.js';
 import { Rng } from '../random.js';
 import { ParameterSet } from '../train/step.js';
 import { readSafetensors } from '../weights/safetensors.js';
@@ -52,7 +54,7 @@ export async function preparePretrain(
   const model = from.modelDir ? await loadModelFolder(from.modelDir) : newVocabulary ? await scratchModel(o, texts, download, onMessage) : await loadModel(await resolveModelSource(o.model!, download));
   const ids = mlmSpecialIds(model.tokenizer, model.dir);
 
-  const saved = newVocabulary ? undefined : selectMlmHead(await readMlmHead(model.dir), model.config);
+  const saved = newVocabulary ? undefined : selectMlmHead(await readMlmHead(model.dir, model.config), model.config);
   const head = saved ?? initMlmHead(model.config, o.seed + 7);
   const shapes = new Map<string, number[]>();
   const tensors = new Map<string, Float32Array>();
@@ -72,16 +74,31 @@ export async function preparePretrain(
   };
 }
 
-async function readMlmHead(dir: string): Promise<Map<string, Tensor>> {
-  const { tensors } = await readSafetensors(join(dir, 'model.safetensors'), { filter: isMlmHeadName });
+async function readMlmHead(dir: string, config: EncoderConfig): Promise<Map<string, Tensor>> {
+  const { tensors } = await readSafetensors(join(dir, 'model.safetensors'), { filter: (n) => isMlmHeadName(config, n) });
   return new Map(tensors);
 }
 
-/** A new vocabulary from the corpus, and fresh weights of the template's sizes. */
+/**
+ * A template model's sizes in BertConfig's names: a BERT config as it is (its other fields
+ * carried over), any other architecture's read through its own field names.
+ */
+async function templateSizes(model: string, download: DownloadOptions): Promise<Partial<BertConfigJson>> {
+  const { config, raw } = await readModelConfig((await resolveModelSource(model, download)).backboneDir);
+  if (config.modelType === 'bert') return raw as Partial<BertConfigJson>;
+  return {
+    hidden_size: config.hiddenSize, num_hidden_layers: config.numLayers, num_attention_heads: config.numHeads,
+    intermediate_size: config.intermediateSize, max_position_embeddings: maxSequenceLength(config), layer_norm_eps: config.layerNormEps,
+    hidden_dropout_prob: config.hiddenDropout, attention_probs_dropout_prob: config.attentionDropout,
+  };
+}
+
+/**
+ * A new WordPiece vocabulary from the corpus, and fresh weights of the template's sizes: a BERT
+ * whatever the template's architecture, since the vocabulary is WordPiece.
+ */
 async function scratchModel(o: ResolvedPretrainOptions, texts: readonly CorpusText[], download: DownloadOptions, onMessage: (m: string) => void): Promise<LoadedModel> {
-  const template: Partial<BertConfigJson> = o.model
-    ? ((await readBertConfig((await resolveModelSource(o.model, download)).backboneDir)).raw as Partial<BertConfigJson>)
-    : SCRATCH_CONFIG;
+  const template = o.model ? await templateSizes(o.model, download) : SCRATCH_CONFIG;
   onMessage(`building a ${o.newVocab}-entry WordPiece vocabulary from ${texts.length} texts`);
   const vocab = buildVocabulary(texts.map((t) => t.text), { vocabSize: o.newVocab!, lowercase: o.lowercase });
   const dir = join(o.out, 'initial');

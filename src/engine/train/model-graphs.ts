@@ -10,7 +10,7 @@
  * So neither engine knows which model it trains, and a new objective needs no engine of its own.
  */
 import type { Graph } from '../graph/index.js';
-import type { Tensor } from '../model/bert-weights.js';
+import type { Tensor } from '../model/tensor.js';
 import type { Device } from '../runtime/device.js';
 import type { ort } from '../runtime/session.js';
 import type { ParameterSet } from './step.js';
