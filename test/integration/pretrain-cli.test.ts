@@ -1,10 +1,12 @@
-/** `sentence-lens vocab`, `pretrain` and `train --adapt` through the bundled CLI, as a user runs them. */
+/** `sentence-lens vocab`, `pretrain` (BERT from scratch, a RoBERTa continued) and `train --adapt` through the bundled CLI, as a user runs them. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateModelFolder } from '../../src/engine/model/generate.js';
+import { readSafetensors } from '../../src/engine/weights/safetensors.js';
+import { ARCHITECTURE_CASES, architectureModel } from '../support/architecture-cases.js';
 import { runCli } from '../support/run-cli.js';
 import { tempDir } from '../support/model-folder.js';
 
@@ -49,6 +51,40 @@ test('train --adapt pretrains on the given text first, then fine-tunes', async (
   assert.match(r.stderr, /adapting .* before fine-tuning/);
   assert.ok(existsSync(join(out, 'adapt', 'last', 'model.safetensors')), 'the adapted backbone is kept in the run folder');
   assert.equal(JSON.parse(r.stdout).status, 'completed');
+});
+
+test('pretrain --model continues a RoBERTa: the checkpoint is a RobertaForMaskedLM folder whose trained lm_head the next run picks up', async () => {
+  const roberta = ARCHITECTURE_CASES.find((c) => c.id === 'roberta')!;
+  const model = await architectureModel(roberta, { heads: false, extraTensors: true });
+  const out = join(dir, 'roberta-pt');
+  const p = await runCli(['pretrain', csv, '--model', model, '--out', out, '--max-steps', '4', '--batch-size', '8', '--max-length', '32', '--device', 'cpu', '--eval-every', '2']);
+  assert.equal(p.code, 0, p.stderr);
+  const s = JSON.parse(p.stdout);
+  assert.equal(s.status, 'completed');
+  assert.equal(s.step, 4);
+  assert.ok(s.metrics.perplexity > 1 && Number.isFinite(s.metrics.perplexity), JSON.stringify(s.metrics));
+  assert.match(p.stderr, /masked-LM head from the checkpoint/);
+  const config = JSON.parse(await readFile(join(out, 'last', 'config.json'), 'utf8'));
+  assert.deepEqual(config.architectures, ['RobertaForMaskedLM']);
+  assert.equal(config.model_type, 'roberta');
+  // The folder RobertaForMaskedLM / RobertaModel load: `roberta.`-prefixed encoder, `lm_head.*`, tied decoder not stored.
+  const saved = new Map((await readSafetensors(join(out, 'last', 'model.safetensors'))).tensors);
+  const names = [...saved.keys()];
+  assert.ok(names.every((n) => n.startsWith('roberta.') || n.startsWith('lm_head.')), names.join(', '));
+  for (const n of ['roberta.embeddings.word_embeddings.weight', 'lm_head.dense.weight', 'lm_head.dense.bias', 'lm_head.layer_norm.weight', 'lm_head.layer_norm.bias', 'lm_head.bias']) {
+    assert.ok(saved.has(n), `${n} is saved`);
+  }
+  assert.ok(!saved.has('lm_head.decoder.weight'), 'the tied decoder is not stored twice');
+  const before = new Map((await readSafetensors(join(model, 'model.safetensors'))).tensors);
+  assert.notDeepEqual(saved.get('lm_head.dense.weight')!.data, before.get('lm_head.dense.weight')!.data, 'the head trained');
+
+  // Continuing from the checkpoint starts from its head, and the backbone fine-tunes.
+  const again = await runCli(['pretrain', csv, '--model', join(out, 'last'), '--out', join(dir, 'roberta-pt2'), '--max-steps', '1', '--batch-size', '8', '--max-length', '32', '--device', 'cpu']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /masked-LM head from the checkpoint/);
+  const t = await runCli(['train', csv, '--model', join(out, 'last'), '--out', join(dir, 'roberta-ft'), '--epochs', '1', '--batch-size', '16', '--device', 'cpu']);
+  assert.equal(t.code, 0, t.stderr);
+  assert.equal(JSON.parse(t.stdout).status, 'completed');
 });
 
 test('pretrain says what is missing', async () => {

@@ -16,7 +16,7 @@ const HELP = `  --model M              hub id or model folder to continue pretra
   --no-pack              one example per sequence (default: pack consecutive examples to --max-length)
   --max-length N         tokens per sequence (default 128)
   --mask-rate X          share of tokens predicted (default 0.15; 80% [MASK], 10% random, 10% kept)
-  --no-whole-word        mask single WordPiece tokens instead of whole words
+  --no-whole-word        mask single tokens instead of whole words
   --val-split F          share of sequences held out for perplexity (default 0.05)
   --epochs N             default 1
   --max-steps N          optimizer steps; overrides --epochs
@@ -37,7 +37,7 @@ const HELP = `  --model M              hub id or model folder to continue pretra
   --patience N           stop after N evaluations without a lower validation loss
   --resume DIR           continue an interrupted run (its run folder or last checkpoint)
 Inputs: .txt/.md files, folders of them (searched recursively), or .csv/.tsv files.
-The checkpoint is a Hugging Face BertForMaskedLM folder; fine-tune it with: sentence-lens train CSV --model DIR/best
+The checkpoint is a Hugging Face …ForMaskedLM folder (BertForMaskedLM, RobertaForMaskedLM, …); fine-tune it with: sentence-lens train CSV --model DIR/best
 Progress goes to stderr, the JSON summary to stdout. Ctrl-C finishes the step, saves DIR/last and exits.`;
 
 function summary(r: PretrainResult) {

@@ -2,7 +2,7 @@
  * What pretraining trains on, as the shared loop (train/trainer-loop.ts) sees it: packed
  * sequences masked anew each epoch (batches for the step engine, host or GPU-resident), the
  * validation sequences masked once (the same masks at every evaluation, so perplexities
- * compare), and BertForMaskedLM checkpoints.
+ * compare), and …ForMaskedLM checkpoints.
  */
 import { lengthBuckets } from '../batching.js';
 import type { EvalReport } from '../train/evaluate.js';

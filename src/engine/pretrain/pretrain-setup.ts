@@ -64,7 +64,7 @@ export async function preparePretrain(
     tensors.set(n, Float32Array.from(t.data));
   }
 
-  const maxLength = Math.min(o.maxLength, model.config.maxPositions);
+  const maxLength = Math.min(o.maxLength, maxSequenceLength(model.config));
   const sequences = packSequences(texts, model.tokenizer, ids, { maxLength, pack: o.pack });
   const { train, val } = splitSequences(sequences, o.valSplit, o.seed);
   return {

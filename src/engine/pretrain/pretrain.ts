@@ -1,5 +1,6 @@
 /**
- * `pretrain()`: masked-language-model training of a BERT backbone on unlabelled text, in
+ * `pretrain()`: masked-language-model training of a backbone (any supported architecture, with
+ * its own …ForMaskedLM head) on unlabelled text, in
  * phases: openRun (new options, or a resumed run's saved state), preparePretrain (corpus,
  * vocabulary, model, head, sequences: pretrain-setup.ts), the step engine over the MLM graphs
  * (the same choice as fine-tuning's, train/trainer-engine.ts: the host optimizer on the CPU,
