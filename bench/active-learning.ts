@@ -1,125 +1,79 @@
 /**
- * Why Review Uncertain Sentences lists the least certain sentences first, measured by simulation:
- * a person labels sentences 10 at a time, either those with the smallest margin (top-1 minus top-2
- * probability, the smallest over the tasks) or at random; after each batch the heads are trained
- * afresh on the labels so far (quick heads, backbone frozen) and scored on a test split. Data: the
- * bundled models/sentences.csv; backbone: the bundled offline model's (frozen; its own heads are
- * not used). Averaged over 5 seeds. Writes bench/results/active-learning.{txt,svg,png}.
- * `npm run bench:active-learning`
+ * Why Review Uncertain Sentences lists the least certain sentences first, measured by simulation
+ * (pool-based active learning; the protocol is in bench/active-learning/simulate.ts):
+ *   pool      the 2,142 bundled labelled sentences (models/sentences.csv), labels hidden until asked
+ *   test      the 312 held-out sentences written apart (models/heldout.csv)
+ *   backbone  frozen and never trained on a label: (1) the offline model's recipe stopped after its
+ *             masked-LM stage; (2) a random MiniLM-shaped BERT, a weaker second point
+ *   protocol  the same random first batch for both orders; batches of BATCH; the heads retrain by
+ *             the product's quick-heads path after each batch; SEEDS seeds; up to BUDGET labels
+ * Writes bench/results/active-learning-<backbone>.{txt,svg,png}.
+ * `npm run bench:active-learning` (SL_AL_BACKBONE: another pretrained-only folder)
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { readTrainingCsv } from '../src/engine/data/csv.js';
-import { SentenceModel } from '../src/engine/inference.js';
-import { HeadsClassifier } from '../src/engine/model/heads-classifier.js';
-import { type TaskSpec, initHeadWeights } from '../src/engine/model/heads.js';
-import { Rng } from '../src/engine/random.js';
-import type { RowLabels } from '../src/engine/train/heads-graph.js';
-import { gatherRows } from '../src/engine/train/heads-trainer.js';
-import { trainHeadsQuick } from '../src/engine/train/quick-heads.js';
-import { marginOf } from '../src/extension/labels/margins.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Backbone, type LabelledData, embed, loadLabelledData, maskedLmBackbone, randomMiniLmBackbone } from './active-learning/data.js';
+import { type Curves, labelsToReach, plot, summarize, table } from './active-learning/report.js';
+import { type Protocol, simulate } from './active-learning/simulate.js';
 import { describeMachine } from './machine.js';
-import { renderPlot } from './plot.js';
 
-const SEEDS = [1, 2, 3, 4, 5];
-const BATCH = 10;
-const BUDGET = 200;
-const TEST_FRACTION = 0.3;
-type Strategy = 'uncertainty' | 'random';
+// Fixed before any result was seen (not tuned to the target): the full budget is the whole pool.
+const SEEDS = (process.env.SL_AL_SEEDS ?? '1,2,3,4,5').split(',').map(Number);
+const PROTOCOL: Protocol = { batch: 20, budget: Number(process.env.SL_AL_BUDGET ?? 2142) };
+const TABLE_ROWS = [20, 40, 60, 100, 140, 200, 300, 400, 600, 800, 1000, 1080, 1200, 1500, 1800];
+const ROOT = resolve('.');
+const OUT = resolve('bench/results');
 
-const model = await SentenceModel.load(resolve('models/offline'), { device: 'cpu', maxLength: 128 });
-const csv = await readTrainingCsv(resolve('models/sentences.csv'));
-const tasks: TaskSpec[] = model.tasks.map((t) => ({ name: t.name, labels: [...t.labels] }));
-const hidden = model.dim;
-const texts = csv.rows.map((r) => r.text);
-const pooled = new Float32Array(texts.length * hidden);
-(await model.run(texts)).forEach((r, i) => pooled.set(r.embedding, i * hidden));
-await model.release();
-const labels: RowLabels[] = csv.rows.map((r) =>
-  Object.fromEntries(tasks.map((t) => {
-    const col = csv.tasks.find((c) => c.name === t.name)!;
-    const y = r.labels[t.name];
-    return [t.name, y === null || y === undefined ? null : t.labels.indexOf(col.labels[y]!)];
-  })),
-);
-
-async function accuracyAndMargins(heads: Awaited<ReturnType<typeof trainHeadsQuick>>['heads'], test: number[], pool: number[]) {
-  const c = await HeadsClassifier.create(hidden, tasks, heads);
-  try {
-    const t = await c.classify(gatherRows(pooled, hidden, test));
-    const acc: Record<string, number> = {};
-    for (const task of tasks) acc[task.name] = t.filter((r, i) => r[task.name]!.label === task.labels[labels[test[i]!]![task.name]!]).length / test.length;
-    const p = pool.length ? await c.classify(gatherRows(pooled, hidden, pool)) : [];
-    const margins = p.map((r) => Math.min(...tasks.map((task) => marginOf(r[task.name]!.probs).margin)));
-    return { acc, margins };
-  } finally {
-    await c.release();
+async function runBackbone(backbone: Backbone, data: LabelledData): Promise<string> {
+  const t0 = performance.now();
+  const features = await embed(backbone, data);
+  console.log(`${backbone.name}: embedded ${data.pool.texts.length + data.test.texts.length} sentences in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const curves: Curves = { uncertainty: [], random: [] };
+  for (const seed of SEEDS) {
+    for (const strategy of ['uncertainty', 'random'] as const) {
+      const t = performance.now();
+      curves[strategy].push(await simulate({ data, features, protocol: PROTOCOL }, strategy, seed));
+      console.log(`  seed ${seed} ${strategy}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    }
   }
+  return writeResults(backbone, data, curves);
 }
 
-async function run(strategy: Strategy, seed: number, test: number[], poolAll: number[]): Promise<{ n: number; acc: Record<string, number> }[]> {
-  // The same first batch (a random one) for both strategies; then each picks its own.
-  let pool = new Rng(seed * 7919).shuffle([...poolAll]);
-  let labelled = pool.slice(0, BATCH);
-  pool = pool.slice(BATCH);
-  const rng = new Rng(seed * 7919 + 1);
-  const curve: { n: number; acc: Record<string, number> }[] = [];
-  for (;;) {
-    const heads = initHeadWeights(tasks, hidden, seed);
-    const trained = await trainHeadsQuick({ hidden, tasks, heads, pooled: gatherRows(pooled, hidden, labelled), rows: labelled.map((i) => labels[i]!), steps: 150, seed });
-    const { acc, margins } = await accuracyAndMargins(trained.heads, test, pool);
-    curve.push({ n: labelled.length, acc });
-    if (labelled.length >= BUDGET) return curve;
-    const order = pool.map((_, i) => i);
-    if (strategy === 'uncertainty') order.sort((a, b) => margins[a]! - margins[b]!);
-    else rng.shuffle(order);
-    const take = new Set(order.slice(0, BATCH));
-    labelled = [...labelled, ...pool.filter((_, i) => take.has(i))];
-    pool = pool.filter((_, i) => !take.has(i));
+async function writeResults(backbone: Backbone, data: LabelledData, curves: Curves): Promise<string> {
+  const [u, r] = [summarize(curves.uncertainty, data.tasks), summarize(curves.random, data.tasks)];
+  const reach = labelsToReach(u, r);
+  const verdict = `random order's full budget (${reach.budget} labels): ${(reach.target * 100).toFixed(1)}%; uncertainty-first reaches it with ${reach.labels ?? `more than ${reach.budget}`} labels (${reach.share !== undefined ? `${(reach.share * 100).toFixed(0)}%` : '>100%'} of the budget; target ≤ 50%: ${reach.share !== undefined && reach.share <= 0.5 ? 'met' : 'NOT met'})`;
+  const best = (xs: typeof u) => xs.reduce((a, b) => (b.mean > a.mean ? b : a));
+  const peaks = `highest mean: uncertainty-first ${(best(u).mean * 100).toFixed(1)}% at ${best(u).labels} labels, random order ${(best(r).mean * 100).toFixed(1)}% at ${best(r).labels} labels`;
+  const report = [`backbone: ${backbone.description}`, table(u, r, data.tasks, TABLE_ROWS), '', verdict, peaks].join('\n');
+  const slug = backbone.name.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '').toLowerCase();
+  await writeFile(join(OUT, `active-learning-${slug}.txt`), `${report}\n`);
+  await writeFile(join(OUT, `active-learning-${slug}.json`), `${JSON.stringify({ backbone, protocol: PROTOCOL, seeds: SEEDS, curves }, null, 1)}\n`);
+  const svg = join(OUT, `active-learning-${slug}.svg`);
+  await writeFile(svg, plot(u, r, `Accuracy vs labels: uncertainty-first vs random order (${backbone.name})`,
+    `frozen backbone, quick heads retrained per batch of ${PROTOCOL.batch}, pool ${data.pool.texts.length}, test ${data.test.texts.length} held-out, mean of ${SEEDS.length} seeds`));
+  toPng(svg);
+  return report;
+}
+
+/** PNG beside the SVG when rsvg-convert is installed (Debian: apt-get install librsvg2-bin). */
+function toPng(svg: string): void {
+  try {
+    execFileSync('rsvg-convert', ['-z', '1.5', '-o', svg.replace(/\.svg$/, '.png'), svg], { stdio: 'pipe' });
+  } catch (e) {
+    console.log(`no PNG (rsvg-convert is needed: apt-get install librsvg2-bin): ${(e as Error).message.split('\n')[0]}`);
   }
 }
 
 console.log(`machine: ${describeMachine()}`);
-console.log(`data: ${texts.length} bundled sentences, ${Math.round(TEST_FRACTION * 100)}% test; backbone: offline model (frozen); batches of ${BATCH} up to ${BUDGET} labels; ${SEEDS.length} seeds`);
-const curves: Record<Strategy, { n: number; acc: Record<string, number> }[][]> = { uncertainty: [], random: [] };
-for (const seed of SEEDS) {
-  const order = new Rng(seed).shuffle(texts.map((_, i) => i));
-  const cut = Math.round(order.length * TEST_FRACTION);
-  const [test, pool] = [order.slice(0, cut), order.slice(cut)];
-  for (const s of ['uncertainty', 'random'] as const) curves[s].push(await run(s, seed, test, pool));
-}
-const mean = (s: Strategy, k: number, task?: string) => {
-  const xs = curves[s].map((c) => (task ? c[k]!.acc[task]! : tasks.reduce((a, t) => a + c[k]!.acc[t.name]!, 0) / tasks.length));
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-};
-const ns = curves.uncertainty[0]!.map((p) => p.n);
-const lines = ['| labels | uncertainty-first (mean of tasks) | random (mean of tasks) | ' + tasks.map((t) => `${t.name}: unc. / random`).join(' | ') + ' |', `|--:|--:|--:|${tasks.map(() => '--:').join('|')}|`];
-ns.forEach((n, k) => {
-  if (![10, 20, 30, 40, 50, 60, 80, 100, 150, 200].includes(n)) return;
-  lines.push(`| ${n} | ${(mean('uncertainty', k) * 100).toFixed(1)}% | ${(mean('random', k) * 100).toFixed(1)}% | ${tasks.map((t) => `${(mean('uncertainty', k, t.name) * 100).toFixed(1)}% / ${(mean('random', k, t.name) * 100).toFixed(1)}%`).join(' | ')} |`);
-});
-const finalRandom = mean('random', ns.length - 1);
-const reach = ns.find((_, k) => mean('uncertainty', k) >= finalRandom);
-const summary = `random order's full budget (${BUDGET} labels): ${(finalRandom * 100).toFixed(1)}%; uncertainty-first reaches it with ${reach ?? `more than ${BUDGET}`} labels (${reach ? ((reach / BUDGET) * 100).toFixed(0) : '>100'}% of the budget; target ≤ 50%)`;
-const report = [...lines, '', summary].join('\n');
-console.log(report);
-writeFileSync(resolve('bench/results/active-learning.txt'), `${report}\n`);
-const svg = renderPlot({
-  title: 'Accuracy vs labels: uncertainty-first vs random order',
-  subtitle: `offline-model backbone (frozen), fresh heads, bundled data (${Math.round(TEST_FRACTION * 100)}% test), mean of ${SEEDS.length} seeds`,
-  xLabel: 'labelled sentences',
-  yLabel: 'test accuracy (mean of topic and sentiment)',
-  series: [
-    { name: 'uncertainty-first (smallest margin)', color: '#1f77b4', points: ns.map((n, k) => [n, mean('uncertainty', k)] as const) },
-    { name: 'random order', color: '#d62728', points: ns.map((n, k) => [n, mean('random', k)] as const) },
-  ],
-});
-writeFileSync(resolve('bench/results/active-learning.svg'), svg);
-try {
-  // ImageMagick renders SVG through rsvg-convert (Debian: apt-get install imagemagick librsvg2-bin).
-  execFileSync('convert', ['-density', '150', resolve('bench/results/active-learning.svg'), resolve('bench/results/active-learning.png')], { stdio: 'pipe' });
-  console.log('wrote bench/results/active-learning.{txt,svg,png}');
-} catch (e) {
-  console.log(`wrote bench/results/active-learning.{txt,svg}; no PNG: ImageMagick's convert with rsvg-convert is needed (apt-get install imagemagick librsvg2-bin): ${(e as Error).message.split('\n')[0]}`);
-}
+console.log(`protocol: batches of ${PROTOCOL.batch} up to ${PROTOCOL.budget} labels, seeds ${SEEDS.join(',')}`);
+await mkdir(OUT, { recursive: true });
+const data = await loadLabelledData(ROOT);
+const work = resolve('.cache/active-learning');
+const which = (process.env.SL_AL_BACKBONES ?? 'mlm,minilm').split(',');
+const backbones = [
+  ...(which.includes('mlm') ? [maskedLmBackbone(ROOT)] : []),
+  ...(which.includes('minilm') ? [await randomMiniLmBackbone(work, data.pool.texts)] : []),
+];
+for (const b of backbones) console.log(`\n${await runBackbone(b, data)}`);

@@ -7,6 +7,8 @@ export interface Series {
   readonly name: string;
   readonly color: string;
   readonly points: readonly (readonly [number, number])[];
+  /** A thin line without markers (a spread around another series); an empty name has no legend entry. */
+  readonly thin?: boolean;
 }
 
 export interface PlotOptions {
@@ -57,12 +59,20 @@ export function renderPlot(o: PlotOptions): string {
   parts.push(`<rect x="${m.left}" y="${m.top}" width="${w - m.left - m.right}" height="${h - m.top - m.bottom}" fill="none" stroke="#888"/>`);
   parts.push(`<text x="${(m.left + w - m.right) / 2}" y="${h - m.bottom + 40}" text-anchor="middle">${esc(o.xLabel)}</text>`);
   parts.push(`<text transform="translate(18 ${(m.top + h - m.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
-  o.series.forEach((s, i) => {
+  // Thin (spread) lines first, so the main lines are drawn over them.
+  for (const s of o.series.filter((x) => x.thin)) {
+    const d = s.points.map((p, k) => `${k ? 'L' : 'M'}${sx(p[0]).toFixed(1)} ${sy(p[1]).toFixed(1)}`).join(' ');
+    parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1"/>`);
+  }
+  const legend = o.series.filter((s) => s.name);
+  o.series.filter((x) => !x.thin).forEach((s) => {
     const d = s.points.map((p, k) => `${k ? 'L' : 'M'}${sx(p[0]).toFixed(1)} ${sy(p[1]).toFixed(1)}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2.5"/>`);
-    for (const p of s.points) parts.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
-    const ly = h - 28 + (i - (o.series.length - 1) / 2) * 0;
-    const lx = m.left + i * ((w - m.left - m.right) / o.series.length);
+    if (s.points.length <= 60) for (const p of s.points) parts.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
+  });
+  legend.forEach((s, i) => {
+    const ly = h - 28;
+    const lx = m.left + i * ((w - m.left - m.right) / legend.length);
     parts.push(`<line x1="${lx}" x2="${lx + 28}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="3"/>`);
     parts.push(`<text x="${lx + 34}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
