@@ -8,10 +8,12 @@
  *   protocol  the same random first batch for both orders; batches of BATCH; the heads retrain by
  *             the product's quick-heads path after each batch; SEEDS seeds; up to BUDGET labels
  * Writes bench/results/active-learning-<backbone>.{txt,svg,png}.
- * `npm run bench:active-learning` (SL_AL_BACKBONE: another pretrained-only folder)
+ * `npm run bench:active-learning` (SL_AL_BACKBONE: another pretrained-only folder; SL_AL_BACKBONES=mlm or
+ * minilm: one of them; SL_AL_SEEDS=1,2 with SL_AL_RESUME=1: add seeds to a saved run)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Backbone, type LabelledData, embed, loadLabelledData, maskedLmBackbone, randomMiniLmBackbone } from './active-learning/data.js';
 import { type Curves, labelsToReach, plot, summarize, table } from './active-learning/report.js';
@@ -26,11 +28,14 @@ const ROOT = resolve('.');
 const OUT = resolve('bench/results');
 
 async function runBackbone(backbone: Backbone, data: LabelledData): Promise<string> {
+  const curves = await earlierRuns(backbone);
+  const todo = SEEDS.filter((x) => !curves.seeds.includes(x));
+  if (todo.length === 0) return writeResults(backbone, data, curves);
   const t0 = performance.now();
   const features = await embed(backbone, data);
   console.log(`${backbone.name}: embedded ${data.pool.texts.length + data.test.texts.length} sentences in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  const curves: Curves = { uncertainty: [], random: [] };
-  for (const seed of SEEDS) {
+  for (const seed of todo) {
+    curves.seeds.push(seed);
     for (const strategy of ['uncertainty', 'random'] as const) {
       const t = performance.now();
       curves[strategy].push(await simulate({ data, features, protocol: PROTOCOL }, strategy, seed));
@@ -40,19 +45,35 @@ async function runBackbone(backbone: Backbone, data: LabelledData): Promise<stri
   return writeResults(backbone, data, curves);
 }
 
-async function writeResults(backbone: Backbone, data: LabelledData, curves: Curves): Promise<string> {
+const slugOf = (b: Backbone) => b.name.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '').toLowerCase();
+
+/**
+ * With SL_AL_RESUME=1, the seeds an earlier run of the same protocol saved are kept (a long
+ * simulation can be split into runs of a few seeds each); otherwise every seed runs afresh.
+ */
+async function earlierRuns(backbone: Backbone): Promise<Curves & { seeds: number[] }> {
+  const path = join(OUT, `active-learning-${slugOf(backbone)}.json`);
+  if (process.env.SL_AL_RESUME === '1' && existsSync(path)) {
+    const saved = JSON.parse(await readFile(path, 'utf8')) as { protocol: Protocol; seeds: number[]; curves: Curves };
+    if (saved.protocol.batch === PROTOCOL.batch && saved.protocol.budget === PROTOCOL.budget) return { ...saved.curves, seeds: [...saved.seeds] };
+  }
+  return { uncertainty: [], random: [], seeds: [] };
+}
+
+async function writeResults(backbone: Backbone, data: LabelledData, curves: Curves & { seeds: number[] }): Promise<string> {
+  const { seeds } = curves;
   const [u, r] = [summarize(curves.uncertainty, data.tasks), summarize(curves.random, data.tasks)];
   const reach = labelsToReach(u, r);
   const verdict = `random order's full budget (${reach.budget} labels): ${(reach.target * 100).toFixed(1)}%; uncertainty-first reaches it with ${reach.labels ?? `more than ${reach.budget}`} labels (${reach.share !== undefined ? `${(reach.share * 100).toFixed(0)}%` : '>100%'} of the budget; target ≤ 50%: ${reach.share !== undefined && reach.share <= 0.5 ? 'met' : 'NOT met'})`;
   const best = (xs: typeof u) => xs.reduce((a, b) => (b.mean > a.mean ? b : a));
   const peaks = `highest mean: uncertainty-first ${(best(u).mean * 100).toFixed(1)}% at ${best(u).labels} labels, random order ${(best(r).mean * 100).toFixed(1)}% at ${best(r).labels} labels`;
-  const report = [`backbone: ${backbone.description}`, table(u, r, data.tasks, TABLE_ROWS), '', verdict, peaks].join('\n');
-  const slug = backbone.name.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '').toLowerCase();
+  const report = [`backbone: ${backbone.description}`, `seeds: ${seeds.join(', ')}`, table(u, r, data.tasks, TABLE_ROWS), '', verdict, peaks].join('\n');
+  const slug = slugOf(backbone);
   await writeFile(join(OUT, `active-learning-${slug}.txt`), `${report}\n`);
-  await writeFile(join(OUT, `active-learning-${slug}.json`), `${JSON.stringify({ backbone, protocol: PROTOCOL, seeds: SEEDS, curves }, null, 1)}\n`);
+  await writeFile(join(OUT, `active-learning-${slug}.json`), `${JSON.stringify({ backbone, protocol: PROTOCOL, seeds, curves: { uncertainty: curves.uncertainty, random: curves.random } }, null, 1)}\n`);
   const svg = join(OUT, `active-learning-${slug}.svg`);
   await writeFile(svg, plot(u, r, `Accuracy vs labels: uncertainty-first vs random order (${backbone.name})`,
-    `frozen backbone, quick heads retrained per batch of ${PROTOCOL.batch}, pool ${data.pool.texts.length}, test ${data.test.texts.length} held-out, mean of ${SEEDS.length} seeds`));
+    `frozen backbone, quick heads retrained per batch of ${PROTOCOL.batch}, pool ${data.pool.texts.length}, test ${data.test.texts.length} held-out, mean of ${seeds.length} seeds`));
   toPng(svg);
   return report;
 }

@@ -70,11 +70,13 @@ export function renderPlot(o: PlotOptions): string {
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2.5"/>`);
     if (s.points.length <= 60) for (const p of s.points) parts.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
   });
-  legend.forEach((s, i) => {
+  // Legend entries one after another, each as wide as its name (about 6.3 px a character at 12 px).
+  let lx = m.left;
+  legend.forEach((s) => {
     const ly = h - 28;
-    const lx = m.left + i * ((w - m.left - m.right) / legend.length);
     parts.push(`<line x1="${lx}" x2="${lx + 28}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="3"/>`);
     parts.push(`<text x="${lx + 34}" y="${ly + 4}">${esc(s.name)}</text>`);
+    lx += 34 + s.name.length * 6.3 + 16;
   });
   parts.push('</svg>');
   return parts.join('\n');

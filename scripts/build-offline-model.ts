@@ -5,7 +5,7 @@
  *   3. finetune   topic and sentiment heads with the backbone, on models/sentences.csv + VADER words
  *   4. report     held-out accuracy and macro-F1 (models/heldout.csv, read here only), paraphrase
  *                 nearest-neighbour share, size, load time and latency; written to the model card
- * `npm run build:offline-model` (add `-- --fresh` to start over). Resumable: stages that finished
+ * `npm run build:offline-model` (add `-- --fresh` to start over; `-- --pretrain-only` stops after stage 2). Resumable: stages that finished
  * are kept in .cache/offline-model-build and an interrupted stage continues from its last
  * checkpoint; Ctrl-C saves and stops. Run it niced on a shared machine: `nice -n 15 npm run …`.
  */
@@ -32,6 +32,11 @@ const ctx: StageContext = { root: ROOT, work: WORK, recipe: RECIPE, signal: cont
 
 const files = await buildCorpus(ctx);
 const pretrained = await runPretrain(ctx, files);
+// The masked-LM-only backbone (no label seen) is what bench:active-learning simulates on.
+if (process.argv.includes('--pretrain-only')) {
+  log(`pretrain-only: the masked-LM backbone is in ${pretrained}`);
+  process.exit(0);
+}
 const pretrainInfo = JSON.parse(await readFile(join(WORK, 'pretrain', 'DONE.json'), 'utf8'));
 const finetuned = await runFineTune(ctx, pretrained);
 

@@ -63,7 +63,7 @@ export async function loadLabelledData(root: string): Promise<LabelledData> {
 export function maskedLmBackbone(root: string): Backbone {
   const dir = process.env.SL_AL_BACKBONE ?? join(root, '.cache/offline-model-build/pretrain/last');
   if (!existsSync(join(dir, 'config.json'))) {
-    throw new Error(`no masked-LM backbone at ${dir}: run \`npm run build:offline-model\` (its pretrain stage is kept there), or set SL_AL_BACKBONE to a pretrained-only folder`);
+    throw new Error(`no masked-LM backbone at ${dir}: run \`npm run build:offline-model -- --pretrain-only\` (stage 2 of the build, kept there), or set SL_AL_BACKBONE to a pretrained-only folder`);
   }
   return { name: 'masked-LM backbone', description: `the offline model's recipe stopped after masked-LM pretraining (no labels): ${dir}`, dir };
 }

@@ -48,17 +48,22 @@ export function table(u: readonly Summary[], r: readonly Summary[], tasks: reado
 
 export function plot(u: readonly Summary[], r: readonly Summary[], title: string, subtitle: string): string {
   const line = (xs: readonly Summary[], f: (s: Summary) => number) => xs.map((s) => [s.labels, f(s)] as const);
+  const budget = r[r.length - 1]!;
+  const lows = [...u, ...r].map((s) => s.min);
   return renderPlot({
-    title, subtitle,
-    xLabel: 'labelled sentences (thin lines: lowest and highest seed)',
+    title, subtitle, width: 980, height: 520,
+    xLabel: 'labelled sentences',
     yLabel: 'test accuracy (held-out set, mean of the tasks)',
     series: [
-      { name: 'uncertainty-first (per-task margin)', color: '#1f77b4', points: line(u, (s) => s.mean) },
+      { name: 'uncertainty-first', color: '#1f77b4', points: line(u, (s) => s.mean) },
       { name: 'random order', color: '#d62728', points: line(r, (s) => s.mean) },
-      { name: 'unc. min / max', color: '#9ecae1', points: line(u, (s) => s.min), thin: true },
+      { name: 'lowest / highest seed (light lines)', color: '#9ecae1', points: line(u, (s) => s.min), thin: true },
       { name: '', color: '#9ecae1', points: line(u, (s) => s.max), thin: true },
-      { name: 'random min / max', color: '#f4a6a6', points: line(r, (s) => s.min), thin: true },
+      { name: '', color: '#f4a6a6', points: line(r, (s) => s.min), thin: true },
       { name: '', color: '#f4a6a6', points: line(r, (s) => s.max), thin: true },
+      // The target: random order's full-budget mean, to be reached left of half the budget.
+      { name: 'target (random at full budget; ½ budget)', color: '#444', points: [[u[0]!.labels, budget.mean], [budget.labels, budget.mean]], thin: true },
+      { name: '', color: '#444', points: [[budget.labels / 2, Math.min(...lows)], [budget.labels / 2, budget.mean]], thin: true },
     ],
   });
 }
