@@ -35,6 +35,13 @@ export function labelsToReach(uncertainty: readonly Summary[], random: readonly 
   return { target: target.mean, budget: target.labels, labels: reached?.labels, share: reached ? reached.labels / target.labels : undefined };
 }
 
+/** How far uncertainty-first is ahead of random order, label count by label count, up to half the budget. */
+export function leadOverFirstHalf(u: readonly Summary[], r: readonly Summary[]) {
+  const half = r[r.length - 1]!.labels / 2;
+  const diffs = u.filter((s) => s.labels <= half).map((s, k) => s.mean - r[k]!.mean);
+  return { points: diffs.length, ahead: diffs.filter((d) => d > 0).length, meanLead: avg(diffs), largest: Math.max(...diffs) };
+}
+
 export function table(u: readonly Summary[], r: readonly Summary[], tasks: readonly TaskSpec[], rowsAt: readonly number[]): string {
   const head = `| labels | uncertainty-first (mean ± sd over seeds) | random order (mean ± sd) | ${tasks.map((t) => `${t.name}: unc. / random`).join(' | ')} |`;
   const lines = [head, `|--:|--:|--:|${tasks.map(() => '--:').join('|')}|`];
