@@ -221,3 +221,13 @@ export const ShutdownRequest = new RequestType0<void, ErrorData>('sentenceLens/s
 /** Retrains the heads from the labels file (backbone frozen, pooled vectors cached) and puts them on top of the model. */
 export const RetrainHeadsRequest = new RequestType<RetrainHeadsParams, RetrainHeadsResult, ErrorData>('sentenceLens/retrainHeads');
 export const ProgressNotification = new NotificationType<ProgressParams>('sentenceLens/progress');
+
+/**
+ * The server's log is its stderr, one message a line, which the extension copies into its log.
+ * Lines carrying this mark are detail (per-request figures) that the extension logs at debug level.
+ */
+export const DEBUG_MARK = '[debug] ';
+
+export function isDebugLine(line: string): boolean {
+  return line.includes(DEBUG_MARK);
+}

@@ -14,6 +14,7 @@ import { FormatCheck } from './format-check.js';
 import { ModelChangeRefresher } from './model-change.js';
 import { registerSentenceMap } from './map/map-command.js';
 import { ModelHost } from './model-host.js';
+import { tellIfRestricted } from './restricted-notice.js';
 import { MODEL_KEYS, SECTION } from './settings.js';
 import { StatusBar } from './status-bar.js';
 import { LABEL_AS, labelLinksMarkdown } from './labels/hover-links.js';
@@ -64,6 +65,9 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
     // Activated after start-up: the editor already open gets annotated without waiting for an edit.
     if (vscode.window.activeTextEditor) auto.schedule(vscode.window.activeTextEditor.document);
   }
+  void tellIfRestricted(log).catch((e) => log.warn(`reading the workspace settings failed: ${String(e)}`));
+  // Trusting the workspace makes its model settings count: load what they name.
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void h.settingsChanged().catch((err) => h.showError(err))));
   log.info(`activated (extension ${context.extension.packageJSON.version}, VS Code ${vscode.version})`);
   // For tests and the benchmark: which process serves the model.
   return { serverPid: () => h.pid };

@@ -35,7 +35,7 @@ export class ModelHost implements vscode.Disposable {
   ) {
     this.client = new ServerClient({
       serverPath: context.asAbsolutePath('dist/server.js'),
-      log: (line) => log.info(line),
+      log: (line, level) => (level === 'debug' ? log.debug(line) : log.info(line)),
       onProgress: (p) => this.sinks.get(p.id)?.(p),
       onState: (state, detail) => this.setState({ ...this.current, state, detail }),
       onModel: (model) => this.setState({ ...this.current, model }),

@@ -41,7 +41,9 @@ import {
   type StatusResult,
   StatusRequest,
   type TextsParams,
+  isDebugLine,
   loadKey,
+  sameModel,
 } from '../protocol.js';
 
 export type ClientErrorCode = ErrorData['code'] | 'SERVER_DIED' | 'GAVE_UP';
@@ -61,8 +63,8 @@ export type ClientState = 'stopped' | 'starting' | 'loading' | 'ready' | 'error'
 
 export interface ServerClientOptions {
   readonly serverPath: string;
-  /** Server stderr lines and client events. */
-  readonly log: (line: string) => void;
+  /** Server stderr lines and client events; `debug` for the server's detail lines (protocol DEBUG_MARK). */
+  readonly log: (line: string, level?: 'debug') => void;
   readonly onProgress?: (p: ProgressParams) => void;
   readonly onState?: (state: ClientState, detail?: string) => void;
   readonly onModel?: (info: ModelInfo) => void;
@@ -330,7 +332,7 @@ export class ServerClient {
       env: { ...(this.opts.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' },
     });
     for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (l) => this.opts.log(l));
+      if (stream) createInterface({ input: stream }).on('line', (l) => (isDebugLine(l) ? this.opts.log(l, 'debug') : this.opts.log(l)));
     }
     const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     let rejectDied!: (e: Error) => void;
@@ -351,7 +353,11 @@ export class ServerClient {
         // Bring the model back before the next command needs it (back-off applies).
         if (this.desired && !this.disposed) {
           const want = this.desired;
-          void this.call((g) => this.loadOn(g, want)).catch((e) => this.opts.log(`restart failed: ${e instanceof Error ? e.message : String(e)}`));
+          void this.call((g) => this.loadOn(g, want)).catch((e) => {
+            this.opts.log(`restart failed: ${e instanceof Error ? e.message : String(e)}`);
+            // Given up: no restart is coming, so "restarting" would be untrue.
+            if (e instanceof ClientError && e.code === 'GAVE_UP') this.opts.onState?.('error', e.message);
+          });
         }
       }
     };

@@ -44,8 +44,8 @@ function handle<P, R>(log: (m: string) => void, name: string, fn: (p: P, signal:
   };
 }
 
-export function registerHandlers(connection: MessageConnection, log: (m: string) => void, exit: () => void): ModelService {
-  const service = new ModelService({ log, progress: (p) => void connection.sendNotification(ProgressNotification, p) });
+export function registerHandlers(connection: MessageConnection, log: (m: string) => void, exit: () => void, debug?: (m: string) => void): ModelService {
+  const service = new ModelService({ log, debug, progress: (p) => void connection.sendNotification(ProgressNotification, p) });
   connection.onRequest(LoadModelRequest, handle(log, 'loadModel', (p, s) => service.load(p, s)));
   connection.onRequest(ClassifyRequest, handle(log, 'classify', (p, s) => service.classify(p, s)));
   connection.onRequest(EmbedRequest, handle(log, 'embed', (p, s) => service.embed(p, s)));

@@ -3,10 +3,15 @@
  * vscode-jsonrpc over Node IPC. It exits when the parent goes away, so it is never orphaned.
  */
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { DEBUG_MARK } from '../protocol.js';
 import { registerHandlers } from './handlers.js';
 
 function log(message: string): void {
   process.stderr.write(`[server ${process.pid}] ${message}\n`);
+}
+
+function debug(message: string): void {
+  log(`${DEBUG_MARK}${message}`);
 }
 
 if (!process.send) {
@@ -22,7 +27,7 @@ function exit(code = 0): void {
 }
 
 const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
-registerHandlers(connection, log, () => exit(0));
+registerHandlers(connection, log, () => exit(0), debug);
 // The parent closed the channel or died: nobody can talk to us any more.
 process.on('disconnect', () => {
   log('parent disconnected; exiting');

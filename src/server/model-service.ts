@@ -29,6 +29,8 @@ import type {
 
 export interface ServiceOptions {
   readonly log: (message: string) => void;
+  /** Per-request detail (how many sentences each classify request held). */
+  readonly debug?: (message: string) => void;
   readonly progress: (p: ProgressParams) => void;
 }
 
@@ -43,6 +45,8 @@ export class ModelService {
   private state: ServerState = 'idle';
   private lastError: string | undefined;
   private readonly labels: LabelsHeads;
+  /** Sentences classified since the server started (the debug log reports it with each request). */
+  private classified = 0;
 
   constructor(private readonly opts: ServiceOptions) {
     this.labels = new LabelsHeads(opts.log);
@@ -136,7 +140,10 @@ export class ModelService {
     const t0 = performance.now();
     const out = await this.run(p, signal);
     const results: Classification[] = out.map((r) => ({ tasks: r.tasks, truncated: r.truncated, unknownShare: r.unknownShare }));
-    return { results, inferenceMs: performance.now() - t0 };
+    const inferenceMs = performance.now() - t0;
+    this.classified += results.length;
+    this.opts.debug?.(`classify: ${results.length} sentence(s) in ${inferenceMs.toFixed(0)} ms; ${this.classified} since the server started`);
+    return { results, inferenceMs };
   }
 
   async embed(p: TextsParams, signal: AbortSignal): Promise<EmbedResult> {

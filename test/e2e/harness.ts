@@ -4,7 +4,7 @@
 //   const cs = await startCodeServer({ workspace, vsix });
 //   try { await cs.openFile('a.txt'); await cs.runCommand('Sentence Lens: Annotate'); ... }
 //   finally { await cs.close(); }
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -69,6 +69,14 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
   'files.simpleDialog.enable': true,
 };
 
+/** Workspace trust on, nothing trusted, no start-up prompt: the workspace opens in Restricted Mode. */
+const RESTRICTED_MODE_SETTINGS: Readonly<Record<string, unknown>> = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
+
 export interface StartOptions {
   /** Folder opened in the workbench (created if missing). */
   workspace: string;
@@ -86,6 +94,22 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Keep temporary folders after close() (for debugging). */
   keepTemp?: boolean;
+  /**
+   * The workbench's log level (code-server's --log, passed on to VS Code): 'debug' makes the
+   * extensions' LogOutputChannel debug lines reach extensionHostLog(). Default: VS Code's (info).
+   */
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Workspace trust on, with the workspace not trusted (Restricted Mode) and no prompt about it.
+   * Default: trust off (every workspace trusted), as DEFAULT_SETTINGS and --disable-workspace-trust say.
+   */
+  restrictedMode?: boolean;
+}
+
+/** A Sentence Lens annotation as the user sees it: the editor line it is on and its text. */
+export interface AnnotationText {
+  line: number;
+  text: string;
 }
 
 export interface DecorationText {
@@ -197,7 +221,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   writeFileSync(configFile, '');
   writeFileSync(
     join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_SETTINGS, ...opts.settings }, null, 2),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...(opts.restrictedMode ? RESTRICTED_MODE_SETTINGS : {}), ...opts.settings }, null, 2),
   );
   if (opts.vsix) await installVsix(opts.vsix, extensionsDir, userDataDir, configFile);
 
@@ -223,9 +247,10 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
       '--extensions-dir', extensionsDir,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(opts.restrictedMode ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
+      ...(opts.logLevel ? ['--log', opts.logLevel] : []),
       workspace,
     ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env },
@@ -640,6 +665,101 @@ export class CodeServer {
   async decorationTexts(): Promise<DecorationText[]> {
     const all = [...(await this.inlayHints()), ...(await this.afterDecorations())];
     return all.sort((a, b) => a.line - b.line);
+  }
+
+  /**
+   * The annotations shown in the active editor (inlay hints and after-text decorations), by
+   * line. Tests read them through this (and waitForAnnotations) so that only this needs to
+   * change if they are rendered another way.
+   */
+  async annotations(): Promise<AnnotationText[]> {
+    return (await this.decorationTexts()).map(({ line, text }) => ({ line, text }));
+  }
+
+  /** Waits until the active editor's annotations satisfy `ok`; returns them. */
+  async waitForAnnotations(ok: (annotations: AnnotationText[]) => boolean, what: string, timeoutMs = 60_000): Promise<AnnotationText[]> {
+    return this.poll(async () => {
+      const a = await this.annotations();
+      return ok(a) ? a : undefined;
+    }, what, timeoutMs, async () => `annotations: ${JSON.stringify(await this.annotations())}`);
+  }
+
+  /**
+   * Polls `probe` until it returns something other than undefined; fails after `timeoutMs`
+   * saying what it waited for (and `detail()`, when given). Errors thrown by `probe` count as
+   * "not yet" and the last one is reported.
+   */
+  async poll<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000, detail?: () => Promise<string> | string): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const v = await probe();
+        if (v !== undefined) return v;
+      } catch (e) {
+        last = e;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${detail ? `; ${await detail()}` : ''}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /**
+   * The lines of an extension's output channel (a LogOutputChannel writes "DATE TIME [level] text"),
+   * from its log file under the user data folder.
+   */
+  outputChannelLines(channel: string): string[] {
+    const out: string[] = [];
+    const walk = (dir: string): void => {
+      if (!existsSync(dir)) return;
+      for (const name of readdirSync(dir).sort()) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (name.endsWith(`${channel}.log`)) out.push(...readFileSync(p, 'utf8').split('\n').filter(Boolean));
+      }
+    };
+    walk(join(this.userDataDir, 'logs'));
+    return out;
+  }
+
+  /**
+   * Model server processes (`dist/server.js`) started from this code-server's extensions folder.
+   * A failure to list processes is an error, never "none".
+   */
+  modelServerPids(): number[] {
+    const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+    if (!out.trim()) throw new Error('ps listed no processes at all');
+    return out
+      .split('\n')
+      .filter((l) => l.includes(this.extensionsDir) && l.includes('dist/server.js'))
+      .map((l) => Number(l.trim().split(/\s+/)[0]));
+  }
+
+  /**
+   * Chooses `path` in VS Code's own open dialog (files.simpleDialog.enable, set by
+   * DEFAULT_SETTINGS), which shows in the quick input: types the path and presses the dialog's
+   * OK button (Enter would open a folder inside the dialog instead of choosing it).
+   */
+  async chooseInOpenDialog(path: string, timeoutMs = 30_000): Promise<void> {
+    const widget = this.quickInput();
+    const input = widget.locator('.quick-input-box input');
+    // The dialog takes over the quick input, starting from a folder's path.
+    await this.poll(async () => ((await input.inputValue()).startsWith('/') ? true : undefined), 'the open dialog', timeoutMs);
+    await input.fill(path);
+    await this.poll(async () => ((await input.inputValue()) === path ? true : undefined), 'the dialog to take the path', timeoutMs);
+    await widget.locator('.monaco-button', { hasText: /^\s*OK\s*$/ }).first().click();
+    await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+  }
+
+  /** Waits until a status bar item's text (icons left out) satisfies `ok`; returns the text. */
+  async waitForStatusBarText(id: string, ok: (text: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
+    const item = this.page.locator(`.part.statusbar [id*="${id}" i]`);
+    return this.poll(async () => {
+      const text = (await item.innerText()).trim();
+      return ok(text) ? text : undefined;
+    }, what, timeoutMs, async () => `status bar item ${id}: "${(await item.innerText().catch(() => '?')).trim()}"`);
   }
 
   /** Waits until some decoration or inlay hint text contains the string / matches the RegExp. */

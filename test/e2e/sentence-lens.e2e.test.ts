@@ -4,13 +4,12 @@
 // Sentences, and no server process left after the workbench closes. Screenshots go to
 // test-artifacts/e2e/.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { makeTestModel } from '../support/model-folder.js';
-import { type CodeServer, e2eSkip, startCodeServer } from './harness.js';
+import { type AnnotationText, type CodeServer, e2eSkip, startCodeServer } from './harness.js';
 
 const DECORATION = /^(food|sports|reading) \d+% · (positive|negative) \d+%$/;
 const LINES = [
@@ -28,25 +27,15 @@ function vsixPath(): string {
   return join(dist, found[0]!);
 }
 
-/** Model server processes started from this code-server's extensions folder. */
-function serverPids(extensionsDir: string): number[] {
-  let out = '';
-  try {
-    out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  } catch {
-    return [];
-  }
-  return out
-    .split('\n')
-    .filter((l) => l.includes(extensionsDir) && l.includes('dist/server.js'))
-    .map((l) => Number(l.trim().split(/\s+/)[0]));
+/** The annotations are ours, well formed, and on exactly these lines. */
+function sameLines(annotations: AnnotationText[], lines: number[]): boolean {
+  const ours = annotations.filter((a) => DECORATION.test(a.text)).map((a) => a.line);
+  return ours.length === annotations.length && JSON.stringify(ours) === JSON.stringify(lines);
 }
 
-async function waitFor<T>(fn: () => T | undefined | false, what: string, ms = 60_000): Promise<T> {
+async function waitFor(done: () => boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
+  while (!done()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -67,7 +56,7 @@ test('Sentence Lens in code-server', { timeout: 900_000, skip: e2eSkip() }, asyn
 
   cs = await startCodeServer({ workspace, vsix: vsixPath(), settings: { 'sentenceLens.model': model, 'sentenceLens.device': 'cpu' } });
   await cs.openFile('notes.txt');
-  assert.deepEqual(serverPids(cs.extensionsDir), [], 'no model server before the first command');
+  assert.deepEqual(cs.modelServerPids(), [], 'no model server before the first command');
 
   await t.test('context menu → Classify Sentence decorates the selected sentence', async () => {
     await cs!.selectLines(2);
@@ -75,8 +64,7 @@ test('Sentence Lens in code-server', { timeout: 900_000, skip: e2eSkip() }, asyn
     const items = await cs!.menuItems();
     assert.ok(items.includes('Classify Sentence') && items.includes('Annotate Document'), items.join(', '));
     await cs!.clickMenuItem('Classify Sentence');
-    const deco = await cs!.waitForDecoration(DECORATION, 120_000);
-    assert.equal(deco.line, 2);
+    await cs!.waitForAnnotations((a) => sameLines(a, [2]), 'an annotation on line 2 only', 120_000);
     await cs!.screenshot('ext-01-classify');
     const hover = await cs!.hover('football');
     assert.match(hover, /Probability/);
@@ -86,29 +74,29 @@ test('Sentence Lens in code-server', { timeout: 900_000, skip: e2eSkip() }, asyn
 
   await t.test('Annotate Document decorates every sentence', async () => {
     await cs!.runCommand('Sentence Lens: Annotate Document');
-    const end = Date.now() + 60_000;
-    let lines: number[] = [];
-    while (Date.now() < end) {
-      lines = (await cs!.decorationTexts()).filter((d) => DECORATION.test(d.text)).map((d) => d.line);
-      if (lines.length === LINES.length) break;
-      await cs!.page.waitForTimeout(250);
-    }
-    assert.deepEqual(lines, [1, 2, 3, 4, 5]);
+    await cs!.waitForAnnotations((a) => sameLines(a, [1, 2, 3, 4, 5]), 'an annotation on every line');
     await cs!.screenshot('ext-03-annotate');
   });
 
   await t.test('a killed model server is restarted and the next Classify succeeds', async () => {
-    const [pid] = serverPids(cs!.extensionsDir);
+    const [pid] = cs!.modelServerPids();
     assert.ok(pid, 'the model server runs');
     process.kill(pid, 'SIGKILL');
     await cs!.runCommand('Sentence Lens: Clear Annotations');
     await cs!.selectLines(3);
     await cs!.runCommand('Sentence Lens: Classify Sentence');
-    const deco = await cs!.waitForDecoration(DECORATION, 120_000);
-    assert.equal(deco.line, 3);
-    const now = serverPids(cs!.extensionsDir);
+    await cs!.waitForAnnotations((a) => sameLines(a, [3]), 'an annotation on line 3 only', 120_000);
+    const now = cs!.modelServerPids();
     assert.ok(now.length === 1 && now[0] !== pid, `servers now: ${now.join(', ')}`);
     await cs!.screenshot('ext-04-after-kill');
+  });
+
+  await t.test('a selection of several sentences classifies each of them, and only them', async () => {
+    await cs!.runCommand('Sentence Lens: Clear Annotations');
+    await cs!.waitForAnnotations((a) => a.length === 0, 'no annotations');
+    await cs!.selectLines(2, 4);
+    await cs!.runCommand('Sentence Lens: Classify Sentence');
+    await cs!.waitForAnnotations((a) => sameLines(a, [2, 3, 4]), 'annotations on lines 2, 3 and 4 only');
   });
 
   await t.test('Find Similar Sentences ranks the identical sentence first', async () => {
@@ -119,12 +107,15 @@ test('Sentence Lens in code-server', { timeout: 900_000, skip: e2eSkip() }, asyn
     assert.match((await first.innerText()).replace(/\s+/g, ' '), /^The soup was warm and full of fresh vegetables\.\s*1\.000\s*line 5$/);
     await cs!.screenshot('ext-05-similar');
     await cs!.page.keyboard.press('Enter');
+    // The editor moved to the chosen sentence and selected it (line 5, all 47 characters).
+    const sentence = LINES[4]!;
+    await cs!.waitForCursor((p) => p.line === 5 && p.column === sentence.length + 1 && p.selected === sentence.length, `"${sentence}" selected on line 5`);
   });
 
   await t.test('closing the workbench leaves no model server behind', async () => {
-    const dir = cs!.extensionsDir;
-    assert.equal(serverPids(dir).length, 1);
-    await cs!.close();
-    await waitFor(() => serverPids(dir).length === 0, 'the model server to exit', 20_000);
+    const server = cs!;
+    assert.equal(server.modelServerPids().length, 1);
+    await server.close();
+    await waitFor(() => server.modelServerPids().length === 0, 'the model server to exit', 20_000);
   });
 });

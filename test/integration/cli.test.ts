@@ -1,19 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import type { Command } from '../../src/cli/command.js';
 import { SentenceModel } from '../../src/engine/inference.js';
 import { CLI, runCli } from '../support/run-cli.js';
 import { modelWithHeads, tempDir } from '../support/model-folder.js';
+import { EXPECTED_LABELS, labelsOf, UNAMBIGUOUS } from '../support/unambiguous.js';
 
 test('the CLI bundle exists (npm test builds it first)', () => {
   assert.ok(existsSync(CLI), `${CLI} missing: run npm run build`);
 });
 
-test('without --model the bundled offline model classifies', async () => {
-  const r = await runCli(['classify', '--device', 'cpu', 'The pasta was delicious.']);
+test('without --model the bundled offline model classifies unambiguous sentences right', async () => {
+  const r = await runCli(['classify', '--device', 'cpu', ...UNAMBIGUOUS.map((u) => u.text)]);
   assert.equal(r.code, 0, r.stderr);
-  const [row] = JSON.parse(r.stdout);
-  assert.ok(['food', 'sports', 'reading'].includes(row.tasks.topic.label));
+  assert.deepEqual(labelsOf(JSON.parse(r.stdout)), EXPECTED_LABELS);
 });
 
 test('embed prints model, device, dim and one vector per sentence, equal to the engine', async () => {
@@ -47,16 +48,21 @@ test('classify reads sentences from stdin, one per line, and prints labels and p
   }
 });
 
-test('--help works for the CLI and every command', async () => {
+test('--help works for the CLI and every command it lists, and documents every option the command takes', async () => {
   const top = await runCli(['--help']);
   assert.equal(top.code, 0);
-  assert.match(top.stdout, /embed/);
-  assert.match(top.stdout, /classify/);
-  for (const c of ['embed', 'classify']) {
-    const r = await runCli([c, '--help']);
-    assert.equal(r.code, 0);
-    assert.match(r.stdout, new RegExp(`Usage: sentence-lens ${c}`));
-    assert.match(r.stdout, /--model/);
+  const names = [...(top.stdout.split('Commands:\n')[1] ?? '').matchAll(/^ {2}(\S+) {2}/gm)].map((m) => m[1]!);
+  assert.ok(names.length >= 6, `commands listed: ${names.join(', ')}`);
+  for (const name of names) {
+    const module = (await import(`../../src/cli/commands/${name}.js`)) as Record<string, Command>;
+    const command = module[`${name}Command`]!;
+    const r = await runCli([name, '--help']);
+    assert.equal(r.code, 0, `${name} --help: ${r.stderr}`);
+    assert.ok(r.stdout.startsWith(`Usage: ${command.usage}\n`), `${name} --help:\n${r.stdout}`);
+    const options = r.stdout.split('\nOptions:\n')[1] ?? '';
+    for (const option of Object.keys(command.options)) {
+      assert.match(options, new RegExp(`^ +--${option}\\b`, 'm'), `${name} --help explains no --${option}`);
+    }
   }
 });
 

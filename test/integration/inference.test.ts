@@ -7,6 +7,7 @@ import { createSession, ort } from '../../src/engine/runtime/session.js';
 import { webgpuUnavailableReason } from '../../src/engine/runtime/device.js';
 import { SentenceTokenizer } from '../../src/engine/tokenizer.js';
 import { modelWithHeads } from '../support/model-folder.js';
+import { skipUnlessCi } from '../support/webgpu.js';
 
 const SENTENCES = [
   'The soup was cold and bland.',
@@ -103,7 +104,7 @@ test('truncation to the max length is reported per sentence', async () => {
 test('WebGPU computes what the CPU computes', async (t) => {
   const why = await webgpuUnavailableReason();
   if (why) {
-    t.skip(`did not run: ${why}`);
+    skipUnlessCi(t, why);
     return;
   }
   const dir = await modelWithHeads();

@@ -15,19 +15,24 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IPCMessageReader, IPCMessageWriter, type ResponseError, createMessageConnection } from 'vscode-jsonrpc/node';
 import { ClientError, ServerClient } from '../../src/extension/server-client.js';
+import { MAX_TEXT_CHARS, MAX_TEXTS } from '../../src/server/model-service.js';
 import { ClassifyRequest, type ErrorData, type LoadModelParams, type ProgressParams } from '../../src/protocol.js';
+import { offlineModelDir } from '../../src/bundled-files.js';
 import { makeTestModel } from '../support/model-folder.js';
+import { EXPECTED_LABELS, labelsOf, UNAMBIGUOUS } from '../support/unambiguous.js';
 
 const SERVER = resolve('dist/server.js');
 let dir: string;
 let modelDir: string;
 const logs: string[] = [];
+/** The server's detail lines (per-request counts), which the extension logs at debug level. */
+const debugLogs: string[] = [];
 const progress: ProgressParams[] = [];
 
 function client(): ServerClient {
   return new ServerClient({
     serverPath: SERVER,
-    log: (l) => logs.push(l),
+    log: (l, level) => (level === 'debug' ? debugLogs : logs).push(l),
     onProgress: (p) => progress.push(p),
     restartDelaysMs: [50],
   });
@@ -49,6 +54,15 @@ async function waitGone(pid: number, ms = 5000): Promise<boolean> {
     await sleep(50);
   }
   return !alive(pid);
+}
+
+/** Polls `done` until it holds; fails after `ms` naming what it waited for. */
+async function waitUntil(done: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(5);
+  }
 }
 
 const manyTexts = (n: number): string[] =>
@@ -80,7 +94,7 @@ test('load, classify, embed and similar over IPC', async () => {
     const texts = ['The soup was delicious.', 'We lost the match again.', 'A wonderful book.'];
     const { results, inferenceMs } = await c.classify({ texts, progressId: 'c-1' });
     assert.equal(results.length, 3);
-    assert.ok(inferenceMs >= 0);
+    assert.ok(Number.isFinite(inferenceMs) && inferenceMs > 0, `inferenceMs ${inferenceMs}`);
     for (const r of results) {
       assert.ok(['food', 'sports', 'reading'].includes(r.tasks.topic!.label));
       assert.ok(['positive', 'negative'].includes(r.tasks.sentiment!.label));
@@ -89,6 +103,10 @@ test('load, classify, embed and similar over IPC', async () => {
       assert.equal(r.truncated, false);
     }
     assert.deepEqual(progress.filter((p) => p.id === 'c-1').at(-1), { id: 'c-1', kind: 'batch', done: 3, total: 3 });
+    // The server counts the sentences it classifies, per request and in all.
+    assert.match(debugLogs.at(-1) ?? '', /classify: 3 sentence\(s\) in \d+ ms; 3 since the server started$/);
+    await c.classify({ texts: texts.slice(0, 2) });
+    assert.match(debugLogs.at(-1) ?? '', /classify: 2 sentence\(s\) in \d+ ms; 5 since the server started$/);
 
     const emb = await c.embed({ texts: texts.slice(0, 2) });
     assert.equal(emb.embeddings.length, 2);
@@ -101,6 +119,17 @@ test('load, classify, embed and similar over IPC', async () => {
     const long = await c.classify({ texts: ['word '.repeat(500)] });
     assert.equal(long.results[0]!.truncated, true);
     assert.deepEqual((await c.classify({ texts: [] })).results, []);
+  } finally {
+    await c.dispose();
+  }
+});
+
+test('the bundled offline model, served, classifies unambiguous sentences right', async () => {
+  const c = client();
+  try {
+    await c.load({ model: offlineModelDir(), device: 'cpu' });
+    const { results } = await c.classify({ texts: UNAMBIGUOUS.map((u) => u.text) });
+    assert.deepEqual(labelsOf(results), EXPECTED_LABELS);
   } finally {
     await c.dispose();
   }
@@ -153,6 +182,45 @@ test('the server itself answers a request that comes before any model with NO_MO
   }
 });
 
+test('too many texts or a too long text is refused with a message that says the limit; the server stays usable', async () => {
+  const c = client();
+  try {
+    await c.load(params());
+    const many = Array.from({ length: MAX_TEXTS + 1 }, () => 'Hi.');
+    await assert.rejects(c.classify({ texts: many }), (e: ClientError) => e.code === 'BAD_ARGUMENT' && e.message === `${MAX_TEXTS + 1} texts in one request; at most ${MAX_TEXTS}`);
+    const long = ['Short.', 'x'.repeat(MAX_TEXT_CHARS + 1)];
+    await assert.rejects(c.embed({ texts: long }), (e: ClientError) => e.code === 'BAD_ARGUMENT' && e.message === `text 1 has ${MAX_TEXT_CHARS + 1} characters; at most ${MAX_TEXT_CHARS}`);
+    // At the limits themselves: answered.
+    assert.equal((await c.classify({ texts: ['word '.repeat(MAX_TEXT_CHARS / 5)] })).results[0]!.truncated, true);
+  } finally {
+    await c.dispose();
+  }
+});
+
+test('a model load superseded by a newer one is cancelled; the newer model is the one that answers', async () => {
+  const states: string[] = [];
+  const c = new ServerClient({ serverPath: SERVER, log: (l) => logs.push(l), onState: (s) => states.push(s) });
+  try {
+    const older = c.load(params());
+    const newer = c.load({ model: offlineModelDir(), device: 'cpu' });
+    await assert.rejects(older, (e: ClientError) => e.code === 'CANCELLED');
+    const info = await newer;
+    assert.equal(info.model, offlineModelDir());
+    assert.equal(c.model?.model, offlineModelDir());
+    const st = await c.status();
+    assert.equal(st.state, 'ready');
+    assert.equal(st.model?.model, offlineModelDir());
+    // The offline model's vocabulary and heads answer (it gets an unambiguous sentence right).
+    const { results } = await c.classify({ texts: [UNAMBIGUOUS[0]!.text] });
+    assert.equal(results[0]!.tasks['topic']!.label, UNAMBIGUOUS[0]!.topic);
+    assert.ok(logs.some((l) => /loadModel failed .*cancelled/.test(l)), 'the server logged the superseded load');
+    assert.equal(states.at(-1), 'ready', `states: ${states.join(' → ')}`);
+    assert.ok(!states.includes('error'), `a superseded load is no error: ${states.join(' → ')}`);
+  } finally {
+    await c.dispose();
+  }
+});
+
 test('cancelling a request stops the work in the server, which stays usable', async () => {
   const c = client();
   try {
@@ -160,13 +228,13 @@ test('cancelling a request stops the work in the server, which stays usable', as
     const ac = new AbortController();
     const texts = manyTexts(4000);
     const p = c.classify({ texts, progressId: 'cancel-1' }, ac.signal);
-    while (!progress.some((x) => x.id === 'cancel-1')) await sleep(5);
+    await waitUntil(() => progress.some((x) => x.id === 'cancel-1'), 'the first batch of the request');
     ac.abort();
     await assert.rejects(p, (e: ClientError) => e.code === 'CANCELLED');
-    await sleep(300);
+    // The server logs the request's end; had it gone on, it would have finished instead.
+    await waitUntil(() => logs.some((l) => /classify failed .*cancelled/.test(l)), 'the server to log the cancelled request');
     const last = progress.filter((x) => x.id === 'cancel-1').at(-1) as { done: number; total: number };
     assert.ok(last.done < last.total, `the server went on to ${last.done} of ${last.total}`);
-    assert.ok(logs.some((l) => /classify failed .*cancelled/.test(l)), 'server logged the cancellation');
     assert.equal((await c.classify({ texts: ['still here'] })).results.length, 1);
   } finally {
     await c.dispose();
@@ -180,7 +248,7 @@ test('a server killed mid-request is restarted and the request completes', async
     const first = c.pid!;
     const texts = manyTexts(1500);
     const p = c.classify({ texts, progressId: 'kill-1' });
-    while (!progress.some((x) => x.id === 'kill-1')) await sleep(5);
+    await waitUntil(() => progress.some((x) => x.id === 'kill-1'), 'the first batch of the request');
     process.kill(first, 'SIGKILL');
     const { results } = await p;
     assert.equal(results.length, texts.length);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateModelFolder } from '../../src/engine/model/generate.js';
 import { CLI, runCli } from '../support/run-cli.js';
@@ -50,11 +50,42 @@ test('train writes best and last checkpoints and prints a JSON summary; eval and
   assert.equal(m.metrics.examples, 40);
   assert.equal(m.metrics.tasks.sentiment.count, 40);
   assert.deepEqual(m.metrics.tasks.sentiment.labels, ['negative', 'positive']);
-  for (const t of ['topic', 'sentiment']) assert.ok(m.metrics.tasks[t].accuracy >= 0 && m.metrics.tasks[t].accuracy <= 1);
+  // Accuracy is the confusion matrix's diagonal over its total.
+  for (const t of ['topic', 'sentiment']) {
+    const { accuracy, confusion, count } = m.metrics.tasks[t];
+    const correct = confusion.reduce((sum: number, row: number[], i: number) => sum + row[i]!, 0);
+    assert.ok(Math.abs(accuracy - correct / count) < 1e-9, `${t}: accuracy ${accuracy}, confusion diagonal ${correct} of ${count}`);
+  }
 
   const c = await runCli(['classify', '--model', join(out, 'best'), '--device', 'cpu', 'We won the match.']);
   assert.equal(c.code, 0, c.stderr);
   assert.deepEqual(Object.keys(JSON.parse(c.stdout)[0].tasks), ['topic', 'sentiment']);
+});
+
+test('train then eval on a separable toy set: accuracy far above chance on both tasks', async () => {
+  // The topic is the noun and the sentiment the adjective: a model that learns anything fits it.
+  const nouns = { food: ['soup', 'bread', 'pasta'], sports: ['goal', 'match', 'team'], reading: ['novel', 'poem', 'chapter'] };
+  const adjectives = { positive: ['lovely', 'great'], negative: ['awful', 'boring'] };
+  const rows = Object.entries(nouns).flatMap(([topic, ns]) => ns.flatMap((n) =>
+    Object.entries(adjectives).flatMap(([sentiment, as]) => as.map((a) => `The ${n} was ${a}.,${topic},${sentiment}`))));
+  const toyDir = join(dir, 'toy');
+  await mkdir(toyDir);
+  const toy = join(toyDir, 'toy.csv');
+  await writeFile(toy, `sentence,topic,sentiment\n${rows.join('\n')}\n`);
+  const toyModel = join(toyDir, 'model');
+  await generateModelFolder(toyModel, {
+    texts: rows.map((r) => r.split(',')[0]!), seed: 2,
+    config: { hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2 },
+  });
+  const out = join(toyDir, 'run');
+  const r = await runCli(['train', toy, '--model', toyModel, '--out', out, '--device', 'cpu', '--epochs', '15', '--batch-size', '8', '--lr', '1e-2', '--val', toy, '--seed', '3']);
+  assert.equal(r.code, 0, r.stderr);
+  const e = await runCli(['eval', toy, '--model', join(out, 'best'), '--device', 'cpu']);
+  assert.equal(e.code, 0, e.stderr);
+  const { tasks } = JSON.parse(e.stdout).metrics;
+  // Chance is 1/3 for topic and 1/2 for sentiment.
+  assert.ok(tasks.topic.accuracy >= 0.9, `topic accuracy ${tasks.topic.accuracy}`);
+  assert.ok(tasks.sentiment.accuracy >= 0.9, `sentiment accuracy ${tasks.sentiment.accuracy}`);
 });
 
 test('Ctrl-C finishes the step, saves last and prints a summary marked cancelled; --resume continues', async () => {

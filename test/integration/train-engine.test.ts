@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -251,8 +251,10 @@ test('pooled cache: repeats hit memory then disk without a session run; other te
     await cache.compute(model, texts, { ...opts, maxLength: 8 });
     assert.equal(cache.stats.computed, 4);
     assert.equal((await readdir(cacheDir)).filter((f) => f.endsWith('.safetensors')).length, 4);
-    // A bounded folder keeps the most recently used files: the first key (a disk hit above) stays.
-    await new Promise((r) => setTimeout(r, 20));
+    // A bounded folder keeps the most recently used files: the first key (a disk hit below) stays.
+    // Every file is made an hour old first, so the disk hit's touch is the newest use (no wait for the clock).
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const f of await readdir(cacheDir)) await utimes(join(cacheDir, f), hourAgo, hourAgo);
     cache.clearMemory();
     await cache.compute(model, texts, opts);
     assert.equal(cache.stats.diskHits, 2);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_LENGTH, DEVICE_DESCRIPTIONS, DEVICE_SETTINGS } from '../../src/engine/choices.js';
 import { resolveTrainOptions } from '../../src/engine/train/trainer-options.js';
 import { modelHelp } from '../../src/cli/shared-options.js';
+import { RESTRICTED_KEYS } from '../../src/extension/restricted-mode.js';
 import { DEFAULTS as EDITOR_DEFAULTS, INT_RANGES, POOLING_SETTING_DESCRIPTIONS, POOLING_SETTINGS, SECTION } from '../../src/extension/settings.js';
 import { LABELS_DEFAULTS, LABELS_WEIGHT_RANGE } from '../../src/extension/labels/labels-settings.js';
 
@@ -57,4 +58,11 @@ test('one max length: the editor, training and the CLI help all default to the s
   assert.equal(DEFAULTS.maxLength, DEFAULT_MAX_LENGTH);
   assert.equal(resolveTrainOptions({ csv: 'a.csv', model: 'm', out: 'o' }).maxLength, DEFAULT_MAX_LENGTH);
   assert.match(modelHelp, new RegExp(`--max-length N .*\\(default ${DEFAULT_MAX_LENGTH}\\)`));
+});
+
+test('Restricted Mode: the settings the extension says it ignores are the ones package.json restricts', () => {
+  const pkgFull = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as {
+    capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+  };
+  assert.deepEqual([...pkgFull.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), RESTRICTED_KEYS.map((k) => `${SECTION}.${k}`).sort());
 });

@@ -1,6 +1,7 @@
 /** What every command gets, and helpers shared by the editor commands. */
 import * as vscode from 'vscode';
 import type { Annotations } from '../annotations.js';
+import { MAX_SELECTION_CHARS } from '../limits.js';
 import type { ModelHost } from '../model-host.js';
 import { type ProseOptions, noProseReason } from '../prose/prose.js';
 import { type SentenceRange, sentenceAt, sentencesIn } from '../sentences.js';
@@ -14,8 +15,6 @@ export interface CommandContext {
   readonly status: StatusBar;
 }
 
-/** Classify Sentence refuses selections longer than this (Annotate Document is for whole texts). */
-export const MAX_SELECTION_CHARS = 100_000;
 
 /** What counts as prose, from the settings. */
 export function proseOptions(s: Settings): ProseOptions {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ignoredWorkspaceSettings, restrictedModeMessage, restrictedSettingsIn } from '../../../src/extension/restricted-mode.js';
 import { DEFAULTS, OFFLINE_MODEL, expandModelPath, loadParams, modelChoice, readSettings } from '../../../src/extension/settings.js';
 
 const src = (o: Record<string, unknown>) => ({ get: <T>(k: string) => o[k] as T | undefined });
@@ -50,4 +51,22 @@ test('model choice: offline default, hub id, checkpoint overrides', () => {
   assert.equal(ck.label, 'checkpoint best');
   assert.deepEqual(loadParams(DEFAULTS, off), { model: '/ext/models/offline', device: 'auto', maxLength: 128, batchSize: 32 });
   assert.equal(loadParams({ ...DEFAULTS, pooling: 'cls' }, off).pooling, 'cls');
+});
+
+test('Restricted Mode: the restricted settings a workspace\'s settings files set are named, others are not', async () => {
+  const files: Record<string, string> = {
+    '/a/.vscode/settings.json': '{\n  // the team\'s model\n  "sentenceLens.model": "/evil",\n  "sentenceLens.batchSize": 4,\n}',
+    '/b/.vscode/settings.json': '{ "editor.fontSize": 14 }',
+    '/w.code-workspace': '{ "folders": [], "settings": { "sentenceLens.device": "cuda", "sentenceLens.model": "/evil2" } }',
+  };
+  const read = async (f: string) => files[f];
+  assert.deepEqual(await ignoredWorkspaceSettings([{ file: '/b/.vscode/settings.json', kind: 'folder' }, { file: '/missing', kind: 'folder' }], read), []);
+  assert.deepEqual(await ignoredWorkspaceSettings([{ file: '/a/.vscode/settings.json', kind: 'folder' }], read), ['sentenceLens.model']);
+  assert.deepEqual(
+    (await ignoredWorkspaceSettings([{ file: '/a/.vscode/settings.json', kind: 'folder' }, { file: '/w.code-workspace', kind: 'workspace' }], read)).sort(),
+    ['sentenceLens.device', 'sentenceLens.model'],
+  );
+  // A workspace file's top level is not settings.
+  assert.deepEqual(restrictedSettingsIn('{ "sentenceLens.model": "/x" }', 'workspace'), []);
+  assert.match(restrictedModeMessage(['sentenceLens.model']), /Restricted Mode — this workspace's sentenceLens\.model setting is ignored/);
 });
