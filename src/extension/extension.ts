@@ -51,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
     ...registerCommands(ctx),
     teacher,
     ...registerLabelCommands(ctx, teacher),
-    ...registerSentenceMap(context, h, log),
+    ...registerSentenceMap(context, h, log, teacher),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       if (MODEL_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) void h.settingsChanged().catch((err) => h.showError(err));

@@ -2,16 +2,19 @@
  * The sentence map answers with the heads the editor's annotations use: after the labels heads
  * retrain, every point of a map (of sentences, and of a CSV) carries exactly the label and the
  * probabilities classify gives its sentence, corrected sentences included; a label added by a
- * person ("New label…") is one of the map's labels. The real model server (dist/server.js), the
- * bundled offline model. Needs `npm run build` first (npm test does it).
+ * person ("New label…") is one of the map's labels. And "Label selected as…": the map's selected
+ * sentences go to the labels file with the label, by the same functions the extension uses
+ * (selectedSentences, setLabels, recolouredMap), and after the retrain the map shows them with it.
+ * The real model server (dist/server.js), the bundled offline model. Needs `npm run build` first
+ * (npm test does it).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setLabel, updateLabelsFile } from '../../src/engine/data/labels-file.js';
-import type { SentenceMapData } from '../../src/engine/map/map-data.js';
+import { readLabels, setLabel, setLabels, updateLabelsFile } from '../../src/engine/data/labels-file.js';
+import { recolouredMap, selectedSentences, type SentenceMapData } from '../../src/engine/map/map-data.js';
 import { ServerClient } from '../../src/extension/server-client.js';
 import type { Classification, LabelsHeadsParams } from '../../src/protocol.js';
 import { tempDir } from '../support/model-folder.js';
@@ -103,4 +106,43 @@ test('a CSV map after a retrain: classify\'s labels, and a label a person added 
   assert.equal(mapLabel(map, 'topic', 4), 'travel');
   // The CSV's gold label "travel" is known to the retrained heads, so the row is on the map with it.
   assert.equal(topic.labels[map.values['topic']!.gold![4]!], 'travel');
+});
+
+test('"Label selected as…": the selected sentences go to the labels file with the label, and the map then shows them with it', { timeout: 180_000 }, async (t) => {
+  // Its own workspace and server, so the other tests' labels do not decide what is wrong here.
+  const dir = await tempDir('sl-map-select-');
+  const own: LabelsHeadsParams = { ...labels, labelsFile: join(dir, '.sentence-lens', 'labels.csv'), headsDir: join(dir, '.sentence-lens', 'labels-heads') };
+  const server = new ServerClient({ serverPath: SERVER, log: () => undefined, env: { ...process.env, SENTENCE_LENS_CACHE: join(ws, 'cache') } });
+  t.after(async () => {
+    await server.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await server.load({ model: OFFLINE, device: 'cpu', labels: own });
+  const map = await server.map({ source: { kind: 'texts', texts: TEXTS }, seed: 1 });
+  // The selection: every sentence a person calls `label`, of which the model gets some wrong.
+  const firstWrong = SENTENCES.findIndex((s, i) => mapLabel(map, 'sentiment', i) !== s[1]);
+  assert.ok(firstWrong >= 0, 'the offline model gets some sentiment here wrong; add a sentence it gets wrong');
+  const label = SENTENCES[firstWrong]![1];
+  const points = SENTENCES.flatMap((s, i) => (s[1] === label ? [i] : []));
+  const wrongBefore = points.filter((i) => mapLabel(map, 'sentiment', i) !== label);
+
+  const sentences = selectedSentences(map, [...points, ...points]);
+  assert.deepEqual(sentences, points.map((i) => TEXTS[i]), 'each selected sentence once, in point order');
+  await updateLabelsFile(own.labelsFile, (table) => setLabels(table, sentences, 'sentiment', label));
+  const file = await readLabels(own.labelsFile);
+  assert.deepEqual(file.tasks, ['sentiment']);
+  assert.deepEqual(file.rows.map((r) => [r.sentence, r.labels['sentiment']]), sentences.map((s) => [s, label]));
+  assert.equal((await readFile(own.labelsFile, 'utf8')).split('\n')[0], 'sentence,sentiment');
+
+  const r = await server.retrainHeads(own);
+  assert.equal(r.rows, sentences.length);
+  const unfit = new Set(r.unfit.map((u) => u.sentence));
+  assert.ok(wrongBefore.some((i) => !unfit.has(TEXTS[i]!)), `none of the corrections was learnt: ${JSON.stringify(r.unfit)}`);
+  // What the map panel does after the retrain: classify the points again and recolour in place.
+  const recoloured = recolouredMap(map, server.model!.tasks, (await server.classify({ texts: TEXTS })).results);
+  assert.deepEqual(recoloured.xy, map.xy);
+  for (const i of points) if (!unfit.has(TEXTS[i]!)) assert.equal(mapLabel(recoloured, 'sentiment', i), label, `"${TEXTS[i]}" recoloured after the retrain`);
+  // A map made afresh says the same.
+  const fresh = await server.map({ source: { kind: 'texts', texts: TEXTS }, seed: 1 });
+  for (const i of points) if (!unfit.has(TEXTS[i]!)) assert.equal(mapLabel(fresh, 'sentiment', i), label, `"${TEXTS[i]}" on a new map after the retrain`);
 });

@@ -61,6 +61,22 @@ export function mapValues(tasks: readonly MapTask[], answers: readonly PointAnsw
   return values;
 }
 
+/** The distinct sentences of `points` (a selection on the map), in point order. */
+export function selectedSentences(data: SentenceMapData, points: readonly number[]): string[] {
+  return [...new Set(points.filter((p) => p >= 0 && p < data.texts.length).map((p) => data.texts[p]!))];
+}
+
+/**
+ * The same map with each point's answers replaced by `answers` (one per text, as classify gives
+ * them after the heads retrained) under `tasks` (the labels the model has now, a new one
+ * included): texts and layout kept, gold labels kept by name.
+ */
+export function recolouredMap(data: SentenceMapData, tasks: readonly MapTask[], answers: readonly PointAnswer[]): SentenceMapData {
+  const now = tasks.map((t) => ({ name: t.name, labels: [...t.labels] }));
+  const gold = Object.fromEntries(Object.entries(data.values).flatMap(([name, v]) => (v.gold ? [[name, v.gold]] : [])));
+  return { ...data, tasks: now, values: mapValues(now, answers, remapGold(gold, data.tasks, now)) };
+}
+
 /** True when both name the same tasks with the same labels in the same order. */
 export function sameTasks(a: readonly MapTask[], b: readonly MapTask[]): boolean {
   return a.length === b.length && a.every((t, i) => t.name === b[i]!.name && t.labels.length === b[i]!.labels.length && t.labels.every((l, j) => l === b[i]!.labels[j]));

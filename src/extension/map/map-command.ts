@@ -1,13 +1,14 @@
 /** "Sentence Lens: Show Sentence Map": for the active document (following the editor) or, from the Explorer, a CSV. */
 import * as vscode from 'vscode';
 import type { ModelHost } from '../model-host.js';
+import type { MapTeacher } from './map-labels.js';
 import { SentenceMapPanel } from './map-panel.js';
 import { isCsvPath } from './map-targets.js';
 
 export const SHOW_SENTENCE_MAP = 'sentenceLens.showSentenceMap';
 
-export function registerSentenceMap(context: vscode.ExtensionContext, host: ModelHost, log: vscode.LogOutputChannel): vscode.Disposable[] {
-  const panel = new SentenceMapPanel(context.extensionUri, log, host);
+export function registerSentenceMap(context: vscode.ExtensionContext, host: ModelHost, log: vscode.LogOutputChannel, teacher?: MapTeacher): vscode.Disposable[] {
+  const panel = new SentenceMapPanel(context.extensionUri, log, host, teacher);
   return [panel, vscode.commands.registerCommand(SHOW_SENTENCE_MAP, (uri?: unknown) => showSentenceMap(panel, uri instanceof vscode.Uri ? uri : undefined))];
 }
 
