@@ -146,7 +146,6 @@ test('Sentence map in code-server', { timeout: 900_000, skip: e2eSkip() }, async
     await page.mouse.move(box.x + rect.x1, box.y + rect.y1, { steps: 8 });
     await page.mouse.up();
     await w.locator('#selection h2', { hasText: `${chosen.length} selected` }).waitFor({ timeout: 30_000 });
-    await cs!.screenshot('map-04-label-selected');
     await w.locator('#label-selected').click();
     const widget = page.locator('.quick-input-widget');
     const choice = widget.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) }).first();
@@ -160,5 +159,10 @@ test('Sentence map in code-server', { timeout: 900_000, skip: e2eSkip() }, async
     assert.deepEqual(file.rows.map((r) => [r.sentence, r.labels['topic']]), chosen.map((i) => [sentences[i], label]));
     for (const i of chosen) assert.equal(await mapOf().evaluate((_, n) => (window as unknown as Hook).sentenceMap.labelOf(n), i), label, `point ${i} after the retrain`);
     assert.match((await w.locator('#label-note').textContent()) ?? '', new RegExp(`^Labelled ${chosen.length} sentences? topic = ${label}; the map shows the retrained heads\\.$`));
+    await cs!.screenshot('map-04-label-selected');
+    // One undo step takes the whole selection back.
+    await cs!.runCommand('Sentence Lens: Undo Last Label');
+    await cs!.waitForNotification(new RegExp(`undid topic = ${label} for ${chosen.length === 1 ? '“' : `${chosen.length} sentences`}`));
+    assert.deepEqual((await readLabels(labelsFile)).rows, []);
   });
 });
