@@ -1,5 +1,5 @@
-// Bundles the extension (CJS, as VS Code loads it), the model server, the trainer and the CLI
-// (ESM on Node), and each webview's page script for the browser (src/webview/<view>/main.ts →
+// Bundles the extension (CJS, as VS Code loads it), the model server, the prose worker, the
+// trainer and the CLI (ESM on Node), and each webview's page script for the browser (src/webview/<view>/main.ts →
 // dist/webview/<view>.js). Native and heavy runtime packages stay external and ship in
 // node_modules; the webviews get everything bundled (UI elements, charts, zod) and the codicon
 // font copied beside them, so nothing is fetched from a CDN.
@@ -31,7 +31,8 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.cjs', format: 'cjs' },
   {
     ...common,
-    entryPoints: { server: 'src/server/main.ts', cli: 'src/cli/main.ts' },
+    // prose-worker: the worker thread that reads documents into sentences for the extension host.
+    entryPoints: { server: 'src/server/main.ts', trainer: 'src/trainer/main.ts', cli: 'src/cli/main.ts', 'prose-worker': 'src/text/reader-worker.ts' },
     outdir: 'dist',
     format: 'esm',
     // esbuild's ESM output needs require() for the CJS packages it inlines.

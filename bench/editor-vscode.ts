@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SentenceModel } from '../src/engine/inference.js';
 import { readBundledSentences } from '../src/engine/model/generate.js';
-import { sentenceRanges } from '../src/extension/sentences.js';
+import { documentSentences } from '../src/text/sentences.js';
 import { type CodeServer, startCodeServer } from '../test/e2e/harness.js';
 import { describeMachine } from './machine.js';
 
@@ -165,10 +165,10 @@ const bundled = await readBundledSentences();
 writeFileSync(join(workspace, 'classify.txt'), `${bundled.slice(0, CLASSIFY_RUNS + 3).join('\n')}\n`);
 // (c): 2,000 sentences from models/sentences.csv, one per line.
 // Only rows the segmenter sees as one sentence, so the file has exactly ANNOTATE_SENTENCES.
-const single = bundled.filter((b) => sentenceRanges(b).length === 1);
+const single = bundled.filter((b) => documentSentences(b, 'plaintext').length === 1);
 const bigText = `${Array.from({ length: ANNOTATE_SENTENCES }, (_, i) => single[i % single.length]!).join('\n')}\n`;
 writeFileSync(join(workspace, 'big.txt'), bigText);
-const bigSentences = sentenceRanges(bigText).map((s) => s.text);
+const bigSentences = documentSentences(bigText, 'plaintext').map((s) => s.text);
 writeFileSync(
   join(userDataDir, 'User', 'keybindings.json'),
   JSON.stringify([

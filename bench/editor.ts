@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { SentenceModel } from '../src/engine/inference.js';
 import { readBundledSentences } from '../src/engine/model/generate.js';
 import { annotationChunks } from '../src/extension/annotation-state.js';
-import { sentenceRanges } from '../src/extension/sentences.js';
+import { documentSentences } from '../src/text/sentences.js';
 import { ServerClient } from '../src/extension/server-client.js';
 import { makeTestModel } from '../test/support/model-folder.js';
 
@@ -30,7 +30,7 @@ try {
   await makeTestModel(modelDir);
   const bundled = await readBundledSentences();
   const doc = Array.from({ length: 2000 }, (_, i) => bundled[i % bundled.length]!).join(' ');
-  const sentences = sentenceRanges(doc);
+  const sentences = documentSentences(doc, 'plaintext');
   const params = { model: modelDir, device: 'cpu' as const, batchSize: 32, maxLength: 128 };
 
   console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${process.platform}-${process.arch}`);
@@ -61,7 +61,7 @@ try {
     let bestServerInference = Infinity;
     for (let r = 0; r < 5; r++) {
       t = performance.now();
-      const ranges = sentenceRanges(doc);
+      const ranges = documentSentences(doc, 'plaintext');
       serverInference = 0;
       for (const chunk of annotationChunks(ranges)) {
         const res = await c.classify({ texts: chunk.map((s) => s.text) });

@@ -1,8 +1,10 @@
 /**
  * Inference throughput on the CPU, against the machine's GEMM peak and against the peer
- * (transformers.js's feature-extraction pipeline on the same weights), in one run.
- *   npm run bench:infer [-- --shape minilm|bert-base|all] [--quick]
+ * (transformers.js's feature-extraction pipeline on the same weights), in one run; for the
+ * MPNet and XLM-R shapes also load time and memory, each side in its own process.
+ *   npm run bench:infer [-- --shape minilm|bert-base|mpnet-base|xlmr-base|all] [--quick]
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,14 +15,15 @@ import { readBundledSentences } from '../src/engine/model/generate.js';
 import { buildInferenceGraph } from '../src/engine/model/inference-graph.js';
 import { loadModelFolder } from '../src/engine/model/load.js';
 import { Rng } from '../src/engine/random.js';
-import { SHAPES, type Shape, generateShapeFolder } from './shapes.js';
+import type { SentenceTokenizer } from '../src/engine/tokenizer.js';
+import { INFER_SHAPES, type Shape, generateShapeFolder } from './shapes.js';
 import { describeMachine, gemmPeak, timeIt } from './machine.js';
 
 
 const { values } = parseArgs({ options: { shape: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false } } });
 const quick = values.quick!;
-const shapes = values.shape === 'all' ? Object.values(SHAPES) : [SHAPES[values.shape as keyof typeof SHAPES]];
-if (shapes.some((s) => !s)) throw new Error(`--shape expects minilm, bert-base or all`);
+const shapes: Shape[] = values.shape === 'all' ? Object.values(INFER_SHAPES) : [INFER_SHAPES[values.shape as keyof typeof INFER_SHAPES]];
+if (shapes.some((s) => !s)) throw new Error(`--shape expects ${Object.keys(INFER_SHAPES).join(', ')} or all`);
 
 /** Model FLOPs of a forward pass: 2 per multiply-add in every projection and attention product. */
 function forwardFlops(s: Shape, batch: number, seq: number): number {
@@ -45,9 +48,36 @@ async function alternate(a: () => Promise<unknown>, b: () => Promise<unknown>, b
   return [{ meanMs: median(ra) }, { meanMs: median(rb) }];
 }
 
-/** Texts that tokenize to exactly `seq` tokens: seq − 2 whole vocabulary words. */
+/** Texts that tokenize to exactly `seq` tokens: seq − 2 words that are one token each. */
 function uniformTexts(words: string[], batch: number, seq: number, rng: Rng): string[] {
   return Array.from({ length: batch }, () => Array.from({ length: seq - 2 }, () => words[rng.int(words.length)]).join(' '));
+}
+
+/** Words of the sentences that this tokenizer keeps whole (one token between the two specials). */
+function singleTokenWords(tokenizer: SentenceTokenizer, sentences: readonly string[]): string[] {
+  const candidates = [...new Set(sentences.flatMap((s) => s.toLowerCase().split(/[^a-z]+/)).filter((w) => w.length >= 3))];
+  const { ids } = tokenizer.encode(candidates, 16);
+  return candidates.filter((_, i) => ids[i]!.length === 3);
+}
+
+/** Load time and memory of one side, measured in a fresh process (bench/load-probe.ts). */
+function loadProbe(side: 'ours' | 'peer', dir: string): { loadMs: number; rssMiB: number; peakRssMiB: number } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/load-probe.ts', side, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+function printLoad(dir: string): void {
+  // Alternating, three rounds each, medians: load time on a shared machine wanders.
+  const runs: Record<'ours' | 'peer', ReturnType<typeof loadProbe>[]> = { ours: [], peer: [] };
+  for (let round = 0; round < 3; round++) for (const side of ['ours', 'peer'] as const) runs[side].push(loadProbe(side, dir));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+  const m = (side: 'ours' | 'peer', k: 'loadMs' | 'rssMiB' | 'peakRssMiB') => median(runs[side].map((r) => r[k]));
+  console.log('| load (fresh process, to the first embedding) | Sentence Lens | transformers.js | ratio |');
+  console.log('|---|---|---|---|');
+  console.log(`| load time | ${m('ours', 'loadMs')} ms | ${m('peer', 'loadMs')} ms | ${(m('ours', 'loadMs') / m('peer', 'loadMs')).toFixed(2)}× |`);
+  console.log(`| resident memory after load | ${m('ours', 'rssMiB')} MiB | ${m('peer', 'rssMiB')} MiB | ${(m('ours', 'rssMiB') / m('peer', 'rssMiB')).toFixed(2)}× |`);
+  console.log(`| peak resident memory | ${m('ours', 'peakRssMiB')} MiB | ${m('peer', 'peakRssMiB')} MiB | ${(m('ours', 'peakRssMiB') / m('peer', 'peakRssMiB')).toFixed(2)}× |`);
+  console.log('');
 }
 
 async function main(): Promise<void> {
@@ -69,10 +99,12 @@ async function main(): Promise<void> {
       await mkdir(join(dir, 'onnx'));
       const peerGraph = buildInferenceGraph(loaded.config, loaded.backbone, new Map(), { pooling: 'mean', normalize: false, tasks: [], tokenStatesOutput: 'last_hidden_state' });
       await writeFile(join(dir, 'onnx', 'model.onnx'), peerGraph.toBytes());
+      console.log(`## ${shape.name}: ${shape.layers} layers × ${shape.hidden} hidden, ${shape.heads} heads, ${shape.intermediate} intermediate, ${loaded.config.vocabSize.toLocaleString('en')}-entry vocabulary (random weights)`);
+      // Before this process holds either model, so the probes' memory is not squeezed by it.
+      if (shape.architecture) printLoad(dir);
       const peer = await pipeline('feature-extraction', dir, { device: 'cpu', dtype: 'fp32', local_files_only: true });
-      const vocabWords = (await import('node:fs')).readFileSync(join(dir, 'vocab.txt'), 'utf8').split('\n').filter((w) => /^[a-z]{3,}$/.test(w));
+      const vocabWords = singleTokenWords(loaded.tokenizer, sentences);
       const rng = new Rng(7);
-      console.log(`## ${shape.name}: ${shape.layers} layers × ${shape.hidden} hidden, ${shape.heads} heads, ${shape.intermediate} intermediate (random weights)`);
       console.log('| workload | Sentence Lens sent/s | GFLOP/s | % of GEMM peak | transformers.js sent/s | ratio |');
       console.log('|---|---|---|---|---|---|');
       const budget = quick ? 300 : shape.layers > 6 ? 4000 : 2500;

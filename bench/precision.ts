@@ -87,7 +87,7 @@ async function forms(loaded: LoadedModel): Promise<void> {
   const [B, S] = [32, 128];
   const ids = Array.from({ length: B }, () => [2, ...Array.from({ length: S - 2 }, () => 5 + rng.int(loaded.config.vocabSize - 5)), 3]);
   const padded = SentenceTokenizer.pad(ids, 0);
-  const feeds = encoderFeeds(padded, B, S);
+  const feeds = encoderFeeds(padded, B, S, loaded.config);
   const sessions = [];
   const labels = ['fp32', ...INT8_FORMS.map((f) => `int8 ${f}`)];
   for (const form of [undefined, ...INT8_FORMS]) {

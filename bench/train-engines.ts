@@ -82,7 +82,7 @@ export async function benchEngine(model: LoadedModel, o: EngineBenchOptions): Pr
     ? await createResidentEngine({ ...runnerOptions, optimizer, maxGradNorm: 1, gradAccum: 1 }, shapes)
     : hostStepEngine(await createFullGraphRunner(runnerOptions, shapes), params, optimizer, { maxGradNorm: 1 });
   const batch = syntheticBatch(model.config.vocabSize, o.batch, o.seq);
-  const batchBytes = Object.values(batchFeeds(batch.data, tasks)).reduce((s, t) => s + tensorBytes(t), 0);
+  const batchBytes = Object.values(batchFeeds(batch.data, tasks, model.config)).reduce((s, t) => s + tensorBytes(t), 0);
   const times: number[] = [];
   const up: number[] = [];
   const down: number[] = [];

@@ -8,7 +8,11 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { Device, DeviceSetting, Pooling, Precision, PrecisionSetting } from './engine/choices.js';
+import type { CsvInspection } from './engine/data/inspect.js';
 import type { SentenceLensErrorCode } from './engine/errors.js';
+import type { ModelPicture } from './engine/train/model-picture.js';
+import type { TrainOptions } from './engine/train/trainer-options.js';
+import type { RunLogEntry } from './runs/run-folder.js';
 import type { SentenceMapData } from './engine/map/map-data.js';
 
 export type { SentenceMapData };
@@ -222,6 +226,75 @@ export const ShutdownRequest = new RequestType0<void, ErrorData>('sentenceLens/s
 export const RetrainHeadsRequest = new RequestType<RetrainHeadsParams, RetrainHeadsResult, ErrorData>('sentenceLens/retrainHeads');
 export const ProgressNotification = new NotificationType<ProgressParams>('sentenceLens/progress');
 
+// ───────────────────────────── trainer ─────────────────────────────
+// The extension ⇄ a trainer child process (dist/trainer.js, src/trainer). One process per
+// training run, plus one for the training panel's questions about data and models (inspect a
+// CSV, picture a model, check options, export). The run's process writes the run folder
+// (src/runs/run-folder.ts) itself and sends each event it logs as a notification too; it keeps
+// training if the extension goes away (a window reload), and a new window re-attaches by
+// reading the folder.
+
+export interface InspectCsvParams {
+  readonly csv: string;
+  readonly textColumn?: string;
+  /** Task → column; absent: the engine's guess. */
+  readonly tasks?: Readonly<Record<string, string>>;
+}
+
+export interface DescribeModelParams {
+  /** Hub id, folder or checkpoint (expanded). */
+  readonly model: string;
+  /** The tasks the run will train, with their label counts (heads the model lacks are new). */
+  readonly tasks: readonly { readonly name: string; readonly labels: number }[];
+  readonly freeze: string;
+  readonly frozenHeads: readonly string[];
+  readonly lossWeights: Readonly<Record<string, number>>;
+}
+
+export interface CheckOptionsParams {
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface CheckOptionsResult {
+  /** Option name → the engine's message; empty when every option is acceptable. */
+  readonly errors: Readonly<Record<string, string>>;
+  /** The options with the engine's defaults filled in, when they are acceptable. */
+  readonly resolved?: Readonly<Record<string, unknown>>;
+}
+
+export interface ExportParams {
+  readonly checkpoint: string;
+  /** The .onnx file to write. */
+  readonly out: string;
+}
+
+export interface StartRunParams {
+  /** The run folder (created by the caller). */
+  readonly runDir: string;
+  readonly runId: string;
+  /** A new run's options (out = runDir), or absent to resume the run in runDir from its `last`. */
+  readonly options?: TrainOptions;
+  /** Comparison labels saved in run.json. */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly device?: DeviceSetting;
+}
+
+export interface RunEventParams {
+  readonly runId: string;
+  readonly entry: RunLogEntry;
+}
+
+export const InspectCsvRequest = new RequestType<InspectCsvParams, CsvInspection, ErrorData>('sentenceLens/trainer/inspectCsv');
+export const DescribeModelRequest = new RequestType<DescribeModelParams, ModelPicture, ErrorData>('sentenceLens/trainer/describeModel');
+export const CheckOptionsRequest = new RequestType<CheckOptionsParams, CheckOptionsResult, ErrorData>('sentenceLens/trainer/checkOptions');
+/** Model ids with a complete snapshot in the Hugging Face cache. */
+export const CachedModelsRequest = new RequestType0<readonly string[], ErrorData>('sentenceLens/trainer/cachedModels');
+export const ExportRequest = new RequestType<ExportParams, { readonly onnx: string; readonly bytes: number }, ErrorData>('sentenceLens/trainer/export');
+/** Starts (or resumes) the run; answers once it has started, then sends RunEventNotification. */
+export const StartRunRequest = new RequestType<StartRunParams, { readonly pid: number }, ErrorData>('sentenceLens/trainer/startRun');
+/** Ends the run after the step in progress, saving `last`; answers when the run has ended. */
+export const StopRunRequest = new RequestType0<void, ErrorData>('sentenceLens/trainer/stopRun');
+export const RunEventNotification = new NotificationType<RunEventParams>('sentenceLens/trainer/runEvent');
 /**
  * The server's log is its stderr, one message a line, which the extension copies into its log.
  * Lines carrying this mark are detail (per-request figures) that the extension logs at debug level.

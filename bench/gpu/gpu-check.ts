@@ -21,8 +21,9 @@ import { describeMachine } from '../machine.js';
 import { benchTrainOnDevice } from '../train-device.js';
 import { fp16Accuracy, inferenceRows, residentParity } from './gpu-speed.js';
 import { Rng } from '../../src/engine/random.js';
-import { bertParameterShapes, type Tensor } from '../../src/engine/model/bert-weights.js';
-import type { BertConfig } from '../../src/engine/model/config.js';
+import { parameterShapes } from '../../src/engine/model/weights.js';
+import type { Tensor } from '../../src/engine/model/tensor.js';
+import type { EncoderConfig } from '../../src/engine/model/encoder-config.js';
 
 const OUT = process.env['OUT'] ?? '/tmp/out';
 const SENTENCES = [
@@ -46,10 +47,10 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-function randomWeights(c: BertConfig, seed: number): Map<string, Tensor> {
+function randomWeights(c: EncoderConfig, seed: number): Map<string, Tensor> {
   const rng = new Rng(seed);
   const out = new Map<string, Tensor>();
-  for (const [name, shape] of bertParameterShapes(c)) {
+  for (const [name, shape] of parameterShapes(c)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     const ln = name.endsWith('LayerNorm.weight');
     for (let i = 0; i < data.length; i++) data[i] = ln ? 1 : 0.02 * rng.normal();
@@ -58,9 +59,9 @@ function randomWeights(c: BertConfig, seed: number): Map<string, Tensor> {
   return out;
 }
 
-const shapeCfg = (layers: number, hidden: number, heads: number, inter: number): BertConfig => ({
-  vocabSize: 30522, hiddenSize: hidden, numLayers: layers, numHeads: heads, intermediateSize: inter, maxPositions: 512,
-  typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1, padTokenId: 0,
+const shapeCfg = (layers: number, hidden: number, heads: number, inter: number): EncoderConfig => ({
+  modelType: 'bert', vocabSize: 30522, hiddenSize: hidden, numLayers: layers, numHeads: heads, intermediateSize: inter, maxPositions: 512,
+  typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1, padTokenId: 0, relativeAttentionBuckets: 0,
 });
 
 function idFeeds(batch: number, seq: number): Record<string, ort.Tensor> {

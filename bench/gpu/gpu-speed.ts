@@ -11,8 +11,8 @@ import { SentenceModel } from '../../src/engine/inference.js';
 import { DEFAULT_TASKS, initHeadWeights } from '../../src/engine/model/heads.js';
 import { buildInferenceGraph } from '../../src/engine/model/inference-graph.js';
 import { readBundledSentences } from '../../src/engine/model/generate.js';
-import type { BertConfig } from '../../src/engine/model/config.js';
-import type { Tensor } from '../../src/engine/model/bert-weights.js';
+import type { EncoderConfig } from '../../src/engine/model/encoder-config.js';
+import type { Tensor } from '../../src/engine/model/tensor.js';
 import { Rng } from '../../src/engine/random.js';
 import { createSession, ort } from '../../src/engine/runtime/session.js';
 import type { Device } from '../../src/engine/runtime/device.js';
@@ -28,7 +28,7 @@ import { syntheticBatch } from '../train-engines.js';
 const OFFLINE = join(process.cwd(), 'models', 'offline');
 
 /** 5 AdamW steps on the GPU with the state resident vs on the CPU with the host optimizer. */
-export async function residentParity(config: BertConfig, weights: Map<string, Tensor>): Promise<Record<string, number>> {
+export async function residentParity(config: EncoderConfig, weights: Map<string, Tensor>): Promise<Record<string, number>> {
   const heads = initHeadWeights(DEFAULT_TASKS, config.hiddenSize, 2, 0.5);
   const run = async (device: Device) => {
     const shapes = new Map<string, number[]>();
@@ -102,7 +102,7 @@ function idFeeds(batch: number, seq: number): Record<string, ort.Tensor> {
 }
 
 /** session.run throughput: CPU fp32, WebGPU fp32, WebGPU fp16. */
-export async function inferenceRows(name: string, config: BertConfig, weights: Map<string, Tensor>): Promise<string[]> {
+export async function inferenceRows(name: string, config: EncoderConfig, weights: Map<string, Tensor>): Promise<string[]> {
   const rows: string[] = [];
   for (const [batch, seq] of [[32, 128], [1, 32]]) {
     const f = idFeeds(batch, seq);

@@ -7,11 +7,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultCacheDir } from './cache-dir.js';
 import type { DownloadOptions } from './hub.js';
 import type { DeviceSetting } from './runtime/device.js';
 import type { ModelSource } from './model/source.js';
+import { WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './weights/model-weights.js';
 import { SentenceLensError } from './errors.js';
 import { train } from './train/trainer.js';
 import type { TrainEvent } from './train/events.js';
@@ -25,14 +27,11 @@ export interface DefaultHeadsOptions extends DownloadOptions {
   readonly onEvent?: (e: TrainEvent) => void;
 }
 
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env['SENTENCE_LENS_CACHE'] || join(homedir(), '.cache', 'sentence-lens');
-}
-
 /** A stable key for the backbone: hub id + commit, or the local folder's weights identity. */
 function backboneKey(source: ModelSource): string {
   if (source.modelId && source.commit) return `${source.modelId.replace('/', '--')}/${source.commit}`;
-  const weights = join(source.backboneDir, 'model.safetensors');
+  const single = join(source.backboneDir, WEIGHTS_FILE);
+  const weights = existsSync(single) ? single : join(source.backboneDir, WEIGHTS_INDEX_FILE);
   const st = statSync(weights);
   const hash = createHash('sha256').update(`${weights}|${st.size}|${st.mtimeMs}`).digest('hex').slice(0, 16);
   return `local/${hash}`;

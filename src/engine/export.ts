@@ -9,12 +9,13 @@ import { basename, dirname, join } from 'node:path';
 import { DEFAULT_MAX_LENGTH } from './choices.js';
 import { SentenceLensError } from './errors.js';
 import type { DownloadOptions } from './hub.js';
+import { architectureOf, maxSequenceLength } from './model/architectures.js';
 import { buildInferenceGraph } from './model/inference-graph.js';
 import { loadModel } from './model/load.js';
 import type { Precision } from './model/precision.js';
 import type { Pooling } from './model/pooling.js';
 import { resolveModelSource } from './model/source.js';
-import { TOKENIZER_FILES } from './weights/checkpoint.js';
+import { TOKENIZER_FILES } from './model/tokenizer-files.js';
 
 export interface ExportOptions extends DownloadOptions {
   /**
@@ -46,7 +47,7 @@ export async function exportOnnx(model: string, out: string, options: ExportOpti
   const tasks = loaded.heads?.tasksFile.tasks ?? [];
   const pooling = options.pooling ?? loaded.heads?.tasksFile.pooling ?? 'mean';
   const normalize = options.normalize ?? false;
-  const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, loaded.config.maxPositions);
+  const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, maxSequenceLength(loaded.config));
   const precision = options.precision ?? 'fp32';
   const int8Bits = 7;
   const graph = buildInferenceGraph(loaded.config, loaded.backbone, loaded.heads?.weights ?? new Map(), { pooling, normalize, tasks, precision, int8: { bits: int8Bits } });
@@ -62,7 +63,12 @@ export async function exportOnnx(model: string, out: string, options: ExportOpti
     format: 1,
     model: basename(out),
     source: model,
-    inputs: { input_ids: 'int64 [batch, seq]', attention_mask: 'int64 [batch, seq]', token_type_ids: 'int64 [batch, seq]' },
+    architecture: architectureOf(loaded.config).modelClass,
+    inputs: {
+      input_ids: 'int64 [batch, seq]',
+      attention_mask: 'int64 [batch, seq]',
+      ...(architectureOf(loaded.config).tokenTypeInput ? { token_type_ids: 'int64 [batch, seq]' } : {}),
+    },
     outputs: { sentence_embedding: { dim: loaded.config.hiddenSize, normalized: normalize }, ...Object.fromEntries(tasks.map((t) => [`${t.name}_probs`, { labels: t.labels }])) },
     pooling,
     normalize,

@@ -11,7 +11,7 @@
  * and they are the ones `huggingface_hub` makes: HEAD without following absolute redirects to
  * read X-Repo-Commit / ETag / X-Linked-Etag / X-Linked-Size / Location, then GET the file.
  */
-export { REQUIRED_FILES, SENTENCE_TRANSFORMERS_FILES, TOKENIZER_FILES } from './hub/cache-layout.js';
+export { REQUIRED_FILES, SENTENCE_TRANSFORMERS_FILES } from './hub/cache-layout.js';
 export { downloadModel } from './hub/download.js';
 export { isLocalModelPath, resolveModel } from './hub/resolve.js';
 export { hubSettings, modelCacheDir, repoFolderName, type HubSettings } from './hub/settings.js';

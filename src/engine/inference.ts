@@ -6,12 +6,9 @@ import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH } from './choices.js';
 import { SentenceLensError } from './errors.js';
 import { lengthBuckets } from './batching.js';
 import { type LoadedModel, loadModel } from './model/load.js';
-import { resolveModelSource } from './model/source.js';
+import { type ModelSource, resolveModelSource } from './model/source.js';
 import type { DownloadOptions } from './hub.js';
-import { type DefaultHeadsOptions, ensureDefaultHeads } from './default-heads.js';
-
-/** Train topic/sentiment heads on the bundled data when the model has none. */
-export type DefaultHeadsSettings = Pick<DefaultHeadsOptions, 'dataCsv' | 'cacheDir' | 'onEvent'>;
+import { maxSequenceLength } from './model/architectures.js';
 import { buildInferenceGraph } from './model/inference-graph.js';
 import { choosePrecision, deviceForPrecision, type PrecisionChoice, type PrecisionSetting } from './model/precision.js';
 import type { TaskSpec } from './model/heads.js';
@@ -51,11 +48,14 @@ export interface SentenceResult {
   readonly unknownShare: number;
 }
 
+export type ServedModel = Omit<LoadedModel, 'backbone' | 'extras'>;
+
 export { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH };
 
 export class SentenceModel {
   private constructor(
-    readonly model: LoadedModel,
+    /** The model without its weights: ONNX Runtime holds those, and a second copy would double the memory. */
+    readonly model: ServedModel,
     private readonly session: Session,
     readonly device: Device,
     readonly fallbacks: readonly string[],
@@ -71,18 +71,18 @@ export class SentenceModel {
   ) {}
 
   /** `model` is a hub id, a model folder or a checkpoint folder (see resolveModelSource). */
-  static async load(model: string, options: InferenceOptions & DownloadOptions & { defaultHeads?: DefaultHeadsSettings } = {}): Promise<SentenceModel> {
-    let source = await resolveModelSource(model, options);
-    if (!source.headsDir && options.defaultHeads) {
-      source = { ...source, headsDir: await ensureDefaultHeads(source, { ...options, ...options.defaultHeads, device: options.device }) };
-    }
+  static async load(model: string, options: InferenceOptions & DownloadOptions = {}): Promise<SentenceModel> {
+    return SentenceModel.fromSource(await resolveModelSource(model, options), options);
+  }
+
+  static async fromSource(source: ModelSource, options: InferenceOptions = {}): Promise<SentenceModel> {
     return SentenceModel.fromLoaded(await loadModel(source), options);
   }
 
   static async fromLoaded(model: LoadedModel, options: InferenceOptions = {}): Promise<SentenceModel> {
     const pooling = options.pooling ?? model.heads?.tasksFile.pooling ?? 'mean';
     const tasks = model.heads?.tasksFile.tasks ?? [];
-    const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, model.config.maxPositions);
+    const maxLength = Math.min(options.maxLength ?? DEFAULT_MAX_LENGTH, maxSequenceLength(model.config));
     if (maxLength < 2) throw new SentenceLensError('BAD_ARGUMENT', `max length must be at least 2 (room for [CLS] and [SEP]), got ${maxLength}`);
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new SentenceLensError('BAD_ARGUMENT', `batch size must be a positive integer, got ${batchSize}`);
@@ -97,7 +97,8 @@ export class SentenceModel {
       : buildInferenceGraph(model.config, model.backbone, model.heads?.weights ?? new Map(), { pooling, normalize, tasks, precision: precision.precision }).toBytes();
     const session = await createSession(bytes, choice.device);
     options.log?.(`model ${model.dir} on ${choice.device} (${precision.precision}): ${model.config.numLayers} layers × ${model.config.hiddenSize}, ${tasks.length} task head(s), ${pooling} pooling`);
-    return new SentenceModel(model, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks, choice, precision);
+    const { backbone: _weights, extras: _extras, ...served } = model;
+    return new SentenceModel(served, session, choice.device, choice.fallbacks, pooling, normalize, maxLength, batchSize, tasks, choice, precision);
   }
 
   get dim(): number {
@@ -117,7 +118,7 @@ export class SentenceModel {
     for (const bucket of buckets) {
       if (options.signal?.aborted) throw new SentenceLensError('CANCELLED', 'cancelled');
       const batch = SentenceTokenizer.pad(bucket.indices.map((i) => ids[i]!), this.model.tokenizer.padId);
-      const out = await this.session.run(encoderFeeds(batch, batch.batch, batch.seqLen));
+      const out = await this.session.run(encoderFeeds(batch, batch.batch, batch.seqLen, this.model.config));
       const emb = out['sentence_embedding']!.data as Float32Array;
       const probs = this.tasks.map((t) => out[`${t.name}_probs`]!.data as Float32Array);
       bucket.indices.forEach((original, row) => {

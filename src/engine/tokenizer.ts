@@ -16,6 +16,18 @@ interface CoreTokenizer {
   get_vocab(withAddedTokens?: boolean): Map<string, number>;
 }
 
+interface SpecialTokensConfig {
+  readonly unk_token?: unknown;
+  readonly pad_token?: unknown;
+}
+
+/** A special token as tokenizer_config.json writes it: a string, or an AddedToken object with `content`. */
+function tokenName(t: unknown): string | undefined {
+  if (typeof t === 'string') return t;
+  const content = (t as { content?: unknown } | null)?.content;
+  return typeof content === 'string' ? content : undefined;
+}
+
 const PUNCTUATION = /^[\p{P}\p{S}]+$/u;
 
 export interface PaddedBatch {
@@ -30,31 +42,36 @@ export class SentenceTokenizer {
   private constructor(
     private readonly core: CoreTokenizer,
     private readonly vocab: Map<string, number>,
-    private readonly unkId: number,
+    /** Absent for byte-level BPE without an unknown token: every byte is in its vocabulary. */
+    private readonly unkId: number | undefined,
     private readonly pad_: number,
     /** How many tokens the post-processor adds around a single text. */
     private readonly specialCount: number,
-    private readonly unkToken: string,
+    private readonly folder: string,
+    private readonly unkToken: string | undefined,
     /** WordPiece's prefix of a piece that continues a word ("##"); absent for other models. */
     private readonly continuation: string | undefined,
   ) {}
 
+  /**
+   * Reads tokenizer.json and, when the folder has it, tokenizer_config.json (which names the
+   * special tokens). Some models ship only tokenizer.json (xlm-roberta-base, roberta-base);
+   * then the unknown and padding tokens are the vocabulary's own ([UNK]/<unk>, [PAD]/<pad>).
+   */
   static async load(dir: string): Promise<SentenceTokenizer> {
     const folder = resolve(dir);
-    // Both files, as transformers reads them: tokenizer_config.json names the special tokens.
-    for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
-      if (!existsSync(join(folder, file))) {
-        throw new SentenceLensError('MISSING_FILE', `${folder}: no ${file} in the model folder`);
-      }
+    if (!existsSync(join(folder, 'tokenizer.json'))) {
+      throw new SentenceLensError('MISSING_FILE', `${folder}: no tokenizer.json in the model folder`);
     }
     let core: CoreTokenizer;
-    let config: { unk_token?: unknown; pad_token?: unknown };
+    let config: SpecialTokensConfig;
     let continuation: string | undefined;
     try {
       const json = JSON.parse(readFileSync(join(folder, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
       const model = json['model'] as { type?: unknown; continuing_subword_prefix?: unknown } | undefined;
       if (model?.type === 'WordPiece') continuation = typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : '##';
-      config = JSON.parse(readFileSync(join(folder, 'tokenizer_config.json'), 'utf8')) as typeof config;
+      const configPath = join(folder, 'tokenizer_config.json');
+      config = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as SpecialTokensConfig) : {};
       core = new Tokenizer(json, config) as unknown as CoreTokenizer;
     } catch (e) {
       throw new SentenceLensError('BAD_CONFIG', `${folder}: tokenizer could not be loaded (${(e as Error).message})`, {
@@ -62,16 +79,15 @@ export class SentenceTokenizer {
       });
     }
     const vocab = core.get_vocab(true);
-    const tokenName = (t: unknown): string | undefined =>
-      typeof t === 'string' ? t : typeof (t as { content?: unknown })?.content === 'string' ? (t as { content: string }).content : undefined;
-    const unkToken = tokenName(config.unk_token) ?? '[UNK]';
-    const unkId = vocab.get(unkToken);
-    if (unkId === undefined) {
+    const unkToken = tokenName(config.unk_token) ?? ['[UNK]', '<unk>'].find((t) => vocab.has(t));
+    const unkId = unkToken === undefined ? undefined : vocab.get(unkToken);
+    if (unkToken !== undefined && unkId === undefined) {
       throw new SentenceLensError('BAD_CONFIG', `${folder}: unknown token "${unkToken}" is not in the vocabulary`);
     }
-    const padId = vocab.get(tokenName(config.pad_token) ?? '[PAD]') ?? 0;
+    const padToken = tokenName(config.pad_token) ?? ['[PAD]', '<pad>'].find((t) => vocab.has(t));
+    const padId = (padToken === undefined ? undefined : vocab.get(padToken)) ?? 0;
     const specialCount = core.post_processor ? core.post_processor.post_process([], null, true).tokens.length : 0;
-    return new SentenceTokenizer(core, vocab, unkId, padId, specialCount, unkToken, continuation);
+    return new SentenceTokenizer(core, vocab, unkId, padId, specialCount, folder, unkToken, continuation);
   }
 
   get padId(): number {
@@ -104,7 +120,7 @@ export class SentenceTokenizer {
       if (truncated[i]) tokens = tokens.slice(0, budget);
       if (this.core.post_processor) tokens = this.core.post_processor.post_process(tokens, null, true).tokens;
       const row = new Array<number>(tokens.length);
-      for (let j = 0; j < tokens.length; j++) row[j] = this.vocab.get(tokens[j]!) ?? this.unkId;
+      for (let j = 0; j < tokens.length; j++) row[j] = this.idOf(tokens[j]!);
       ids[i] = row;
     }
     return { ids, truncated, unknownShare };
@@ -128,9 +144,15 @@ export class SentenceTokenizer {
       if (pieces.length === 1 && PUNCTUATION.test(pieces[0]!)) continue;
       words++;
       const single = pieces.filter((p) => [...p].length === 1).length;
-      if (pieces.includes(this.unkToken) || (pieces.length > 1 && single * 2 > pieces.length)) unknown++;
+      if ((this.unkToken !== undefined && pieces.includes(this.unkToken)) || (pieces.length > 1 && single * 2 > pieces.length)) unknown++;
     }
     return words === 0 ? 0 : unknown / words;
+  }
+
+  private idOf(token: string): number {
+    const id = this.vocab.get(token) ?? this.unkId;
+    if (id === undefined) throw new SentenceLensError('BAD_CONFIG', `${this.folder}: token ${JSON.stringify(token)} is not in the vocabulary and the tokenizer has no unknown token`);
+    return id;
   }
 
   /** Right-padded row-major [batch, seqLen] tensors for a single-segment batch. */

@@ -3,7 +3,7 @@
  * pure part of incremental annotation (no vscode import).
  */
 import type { Classification } from '../protocol.js';
-import { type SentenceRange, sourceOf } from './sentences.js';
+import { type SentenceRange, sourceOf } from '../text/sentence-range.js';
 
 /** Sentences per classify request in Annotate Document: big enough to batch well, small enough that decorations appear as it goes. */
 export const ANNOTATE_CHUNK = 1024;

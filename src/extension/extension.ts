@@ -1,6 +1,6 @@
 /**
- * Activation wiring only: the log, the model host, annotations, status bar, auto-annotation and
- * commands. Nothing here runs a model; the server starts on the first command that needs it, or
+ * Activation wiring only: the log, the model host, the prose reader, annotations, status bar,
+ * auto-annotation and commands. Nothing here runs a model; the server starts on the first command that needs it, or
  * when auto-annotation (sentenceLens.autoAnnotate) meets a sentence. The extension activates when
  * start-up has finished (package.json `onStartupFinished`), so auto-annotation works after a
  * reload; activating costs no model load, and the status bar item appears only once Sentence Lens
@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { Annotations } from './annotations.js';
 import { AutoAnnotator } from './auto-annotate.js';
 import { registerCommands } from './commands/index.js';
+import { DocumentReader } from './document-reader.js';
 import { FormatCheck } from './format-check.js';
 import { ModelChangeRefresher } from './model-change.js';
 import { registerSentenceMap } from './map/map-command.js';
@@ -17,6 +18,7 @@ import { ModelHost } from './model-host.js';
 import { tellIfRestricted } from './restricted-notice.js';
 import { MODEL_KEYS, SECTION } from './settings.js';
 import { StatusBar } from './status-bar.js';
+import { registerTraining } from './training/commands.js';
 import { LABEL_AS, labelLinksMarkdown } from './labels/hover-links.js';
 import { registerLabelCommands } from './labels/commands.js';
 import { Teacher } from './labels/teacher.js';
@@ -29,7 +31,9 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
   const h = host;
   const status = new StatusBar();
   const annotations = new Annotations(() => h.settings());
-  const ctx = { host: h, annotations, log, status };
+  // Documents are read into sentences by a worker thread, started on the first read.
+  const reader = new DocumentReader(context.asAbsolutePath('dist/prose-worker.js'), log);
+  const ctx = { host: h, reader, annotations, log, status };
   const auto = new AutoAnnotator(ctx);
   const formatCheck = new FormatCheck(log);
   const teacher = new Teacher(ctx);
@@ -41,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
   context.subscriptions.push(
     log,
     status,
+    reader,
     annotations,
     auto,
     new ModelChangeRefresher(ctx),
@@ -49,9 +54,10 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
       if (s.state === 'ready') formatCheck.check(h.settings().decorationFormat, s.model);
     }),
     ...registerCommands(ctx),
+    ...registerTraining(context, ctx),
     teacher,
     ...registerLabelCommands(ctx, teacher),
-    ...registerSentenceMap(context, h, log, teacher),
+    ...registerSentenceMap(context, h, reader, log, teacher),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       if (MODEL_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) void h.settingsChanged().catch((err) => h.showError(err));

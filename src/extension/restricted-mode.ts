@@ -12,7 +12,7 @@ import { parse } from 'jsonc-parser/lib/esm/main.js';
 import { SECTION } from './settings.js';
 
 /** The restricted settings (checked against package.json by test/unit/package-json.test.ts). */
-export const RESTRICTED_KEYS = ['model', 'activeCheckpoint', 'device'] as const;
+export const RESTRICTED_KEYS = ['model', 'activeCheckpoint', 'device', 'runsFolder', 'labelsFile'] as const;
 
 /** A workspace settings file: a folder's .vscode/settings.json, or a .code-workspace file (settings under "settings"). */
 export interface SettingsSource<F> {

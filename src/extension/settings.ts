@@ -6,6 +6,7 @@
 import { SentenceLensError } from '../engine/errors.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, DEVICE_SETTINGS, POOLING_DESCRIPTIONS, POOLINGS, PRECISION_SETTINGS } from '../engine/choices.js';
 import type { DeviceSetting, LoadModelParams, Pooling, PrecisionSetting } from '../protocol.js';
+import type { ProseOptions } from '../text/prose/languages.js';
 import { DEFAULT_DECORATION_FORMAT } from './decoration-format.js';
 
 export const SECTION = 'sentenceLens';
@@ -27,6 +28,8 @@ export interface Settings {
   readonly minConfidence: number;
   /** A checkpoint folder that overrides `model` when set. */
   readonly activeCheckpoint: string;
+  /** Where training runs are saved: relative to the first workspace folder, or absolute. */
+  readonly runsFolder: string;
   /** Markdown headings are classified as sentences. */
   readonly annotateHeadings: boolean;
   /** Comments in source code are classified (other code never is). */
@@ -57,6 +60,7 @@ export const DEFAULTS: Settings = {
   decorationFormat: DEFAULT_DECORATION_FORMAT,
   minConfidence: 0,
   activeCheckpoint: '',
+  runsFolder: '.sentence-lens/runs',
   annotateHeadings: false,
   annotateComments: false,
   unknownVocabularyThreshold: 0.5,
@@ -69,10 +73,15 @@ export interface ConfigSource {
   get<T>(key: string): T | undefined;
 }
 
+/** What counts as prose, from the settings. */
+export function proseOptions(s: Settings): ProseOptions {
+  return { headings: s.annotateHeadings, comments: s.annotateComments };
+}
+
 export function readSettings(cfg: ConfigSource, warn: (message: string) => void = () => {}): Settings {
   const bad = (key: keyof Settings, value: unknown, expected: string): void =>
     warn(`setting ${SECTION}.${key} = ${JSON.stringify(value)} is not ${expected}; using ${JSON.stringify(DEFAULTS[key])}`);
-  const str = (key: 'model' | 'decorationFormat' | 'activeCheckpoint', allowEmpty: boolean): string => {
+  const str = (key: 'model' | 'decorationFormat' | 'activeCheckpoint' | 'runsFolder', allowEmpty: boolean): string => {
     const v = cfg.get<unknown>(key);
     if (v === undefined || v === null) return DEFAULTS[key];
     if (typeof v !== 'string' || (!allowEmpty && !v.trim())) {
@@ -132,6 +141,7 @@ export function readSettings(cfg: ConfigSource, warn: (message: string) => void 
     decorationFormat: str('decorationFormat', false),
     minConfidence: share('minConfidence'),
     activeCheckpoint: str('activeCheckpoint', true),
+    runsFolder: str('runsFolder', false),
     annotateHeadings: bool('annotateHeadings'),
     annotateComments: bool('annotateComments'),
     unknownVocabularyThreshold: share('unknownVocabularyThreshold'),

@@ -6,13 +6,22 @@ export const SHOW_ACTIONS = 'sentenceLens.showActions';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('sentenceLens.status', vscode.StatusBarAlignment.Right, 100);
+  private last: HostState = { state: 'stopped' };
+  /** A training run's progress ('training 42%'), shown whenever no other activity is. */
+  private training: string | undefined;
 
   constructor() {
     this.item.name = 'Sentence Lens';
     this.item.command = SHOW_ACTIONS;
   }
 
-  update(s: HostState, activity?: string): void {
+  setTraining(text: string | undefined): void {
+    this.training = text;
+    this.update(this.last);
+  }
+
+  update(s: HostState, activity: string | undefined = this.training): void {
+    this.last = s;
     const model = s.model ? shortModel(s.choice?.label ?? s.model.model) : s.choice?.label ?? 'no model';
     // fp32 is the unremarkable case; a reduced precision is shown beside the device.
     const device = s.model ? `${deviceLabel(s.model.device, s.model.adapter)}${s.model.precision && s.model.precision !== 'fp32' ? ` ${s.model.precision}` : ''}` : undefined;

@@ -31,7 +31,7 @@ export function toResponseError(e: unknown, token?: CancellationToken): Response
 }
 
 /** Runs `fn` with an AbortSignal for the request; logs and converts failures. */
-function handle<P, R>(log: (m: string) => void, name: string, fn: (p: P, signal: AbortSignal) => Promise<R>) {
+export function handle<P, R>(log: (m: string) => void, name: string, fn: (p: P, signal: AbortSignal) => Promise<R>) {
   return async (params: P, token: CancellationToken): Promise<R | ResponseError<ErrorData>> => {
     const t0 = Date.now();
     try {

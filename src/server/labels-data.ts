@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { bundledDataCsv } from '../bundled-files.js';
 import { readTrainingCsv } from '../engine/data/csv.js';
 import type { LabelsTable } from '../engine/data/labels-file.js';
-import type { Tensor } from '../engine/model/bert-weights.js';
+import type { Tensor } from '../engine/model/tensor.js';
 import { growHeads } from '../engine/model/grow-heads.js';
 import type { TaskSpec } from '../engine/model/heads.js';
 import type { RowLabels } from '../engine/train/heads-graph.js';

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestOf, labelsFileDigest, readLabels } from '../engine/data/labels-file.js';
-import { defaultCacheDir } from '../engine/default-heads.js';
+import { defaultCacheDir } from '../engine/cache-dir.js';
 import { SentenceLensError } from '../engine/errors.js';
 import type { SentenceModel, SentenceResult } from '../engine/inference.js';
 import { HeadsClassifier } from '../engine/model/heads-classifier.js';
@@ -223,9 +223,15 @@ export class LabelsHeads {
   private async warmFromDisk(model: SentenceModel, texts: readonly string[], signal: AbortSignal, report: (m: string) => void): Promise<void> {
     if (texts.every((t) => this.pooled.has(t))) return;
     report(`embedding the ${texts.length} sentences of the mixed-in data (once per model)`);
-    const pooled = await this.diskCache.compute(model.model, texts, {
+    // The served model (normalize off) gives the pooled vectors the heads read; its weights live
+    // only in ONNX Runtime, so it embeds the misses itself.
+    const pooled = await this.diskCache.computeWith(model.model, texts, {
       pooling: model.pooling, maxLength: model.maxLength, batchSize: model.batchSize, device: 'cpu',
       cacheDir: join(defaultCacheDir(), 'pooled-cache'), signal, log: this.log,
+    }, async () => {
+      const out = new Float32Array(texts.length * model.dim);
+      (await model.run(texts, { signal })).forEach((r, i) => out.set(r.embedding, i * model.dim));
+      return out;
     });
     const hidden = model.dim;
     texts.forEach((t, i) => this.cache(t, pooled.subarray(i * hidden, (i + 1) * hidden)));

@@ -4,9 +4,10 @@
  */
 import { SentenceLensError } from '../engine/errors.js';
 import { bundledDataCsv } from '../bundled-files.js';
-import { SentenceModel, type SentenceResult } from '../engine/inference.js';
+import type { SentenceModel, SentenceResult } from '../engine/inference.js';
 import type { MapModel } from '../engine/map/build-map.js';
 import type { TaskSpec } from '../engine/model/heads.js';
+import { prepareSentenceModel } from '../engine/prepare-model.js';
 import { LabelsHeads } from './labels-heads.js';
 import { mapRequest } from './map-request.js';
 import type {
@@ -62,7 +63,7 @@ export class ModelService {
     this.state = 'loading';
     const attempt = (async () => {
       if (id) this.opts.progress({ id, kind: 'load', message: `loading ${p.model}` });
-      const model = await SentenceModel.load(p.model, {
+      const model = await prepareSentenceModel(p.model, {
         device: p.device,
         precision: p.precision,
         pooling: p.pooling,

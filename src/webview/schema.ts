@@ -9,6 +9,10 @@
  */
 import { z } from 'zod';
 
+// Webviews run under a Content-Security-Policy without 'unsafe-eval': zod must not compile
+// validators with new Function (its probe alone is reported as a CSP violation).
+z.config({ jitless: true });
+
 // ───────────────────────────── common ─────────────────────────────
 
 /** What a webview tells the host for its log: page errors, CSP violations. */
@@ -165,10 +169,14 @@ export const PanelInit = z.object({
   restricted: z.boolean(),
   offlineAvailable: z.boolean(),
   settingsModel: z.string(),
+  /** sentenceLens.device: where the panel trains unless the form says otherwise. */
+  settingsDevice: z.enum(DEVICES),
   runs: z.array(RunSummary),
   runsFolder: z.string(),
   /** Whether the engine offers domain adaptation before training (issue 14). */
   canAdapt: z.boolean(),
+  /** The engine's defaults for every option the form has. */
+  defaults: z.record(z.string(), z.unknown()),
 });
 
 /** Messages from the training panel's page to the extension. */

@@ -14,7 +14,9 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { webgpuAdapterKind } from '../../src/engine/runtime/adapter.js';
 import { webgpuUnavailableReason } from '../../src/engine/runtime/device.js';
+import { documentSentences } from '../../src/text/sentences.js';
 import { makeTestModel } from '../support/model-folder.js';
+import { EVERY_CONSTRUCT, repeated } from '../support/prose-fixtures.js';
 import { type CodeServer, type DecorationText, e2eSkip, startCodeServer } from './harness.js';
 
 const LABEL = /^(food|sports|reading) \d+% · (positive|negative) \d+%$/;
@@ -54,6 +56,8 @@ const notProse = "The soup was cold. We lost.";
 Run \`npm test\` before the match starts.
 `;
 const UNFAMILIAR = '我们喜欢吃面条，天气很好。';
+/** ~60 k characters of Markdown with every construct, read by the prose worker, not the extension host. */
+const LARGE_MARKDOWN = `${EVERY_CONSTRUCT}\n${repeated(EVERY_CONSTRUCT, 55)}`;
 
 function vsixPath(): string {
   const p = resolve('dist/sentence-lens-linux-x64.vsix');
@@ -108,6 +112,12 @@ async function boxes(cs: CodeServer, needle: string) {
   }, needle);
 }
 
+/** The first and last document lines (1-based) the active editor renders now. */
+async function renderedLines(cs: CodeServer): Promise<[number, number]> {
+  const lines = await cs.activeEditor().evaluate((ed) => [...(globalThis as unknown as { __slViewLineNumbers: (ed: Element) => Map<Element, number> }).__slViewLineNumbers(ed).values()]);
+  return [Math.min(...lines), Math.max(...lines)];
+}
+
 /** A stand-in Hugging Face hub that answers every request with 500, counting them. */
 async function failingHub(): Promise<{ endpoint: string; requests: () => number; close: () => void }> {
   let n = 0;
@@ -127,6 +137,7 @@ test('the editor as a new user meets it', { timeout: 1_200_000, skip: e2eSkip() 
   mkdirSync(workspace);
   writeFileSync(join(workspace, 'long.txt'), `${LONG_LINE}\n`);
   writeFileSync(join(workspace, 'reading.md'), MARKDOWN);
+  writeFileSync(join(workspace, 'large.md'), LARGE_MARKDOWN);
   writeFileSync(join(workspace, 'unfamiliar.txt'), `${SENTENCES[0]}\n${UNFAMILIAR}\n`);
   writeFileSync(join(workspace, 'many.txt'), `${Array.from({ length: 120 }, (_, i) => `${SENTENCES[i % SENTENCES.length]!.slice(0, -1)} number ${i}.`).join('\n')}\n`);
   await makeTestModel(model);
@@ -193,6 +204,37 @@ test('the editor as a new user meets it', { timeout: 1_200_000, skip: e2eSkip() 
     // The link's text is part of its sentence; hovering it shows the sentence's probabilities.
     assert.match(await cs!.hover('train'), /Probability/);
     await cs!.page.mouse.move(0, 0);
+  });
+
+  await t.test('a large Markdown document, read by the prose worker: every prose sentence labelled, no code, table or front matter', async () => {
+    await cs!.openFile('large.md');
+    await cs!.runCommand('Sentence Lens: Annotate Document');
+    // The oracle: the in-thread reader on the same text; each label sits on its sentence's last line.
+    const oracle = documentSentences(LARGE_MARKDOWN, 'markdown');
+    const labelLines = oracle.map((s) => LARGE_MARKDOWN.slice(0, s.end).split('\n').length);
+    await poll(async () => (new RegExp(`annotated ${oracle.length} sentences in \\d+ ms .*large\\.md`).test(cs!.extensionHostLog()) ? true : undefined), `${oracle.length} sentences annotated`, 180_000);
+    assert.match(cs!.extensionHostLog(), /prose reader started \(thread \d+\)/, 'read by the worker thread');
+    for (const where of ['top', 'end']) {
+      if (where === 'end') await cs!.page.keyboard.press('Control+End');
+      await poll(async () => {
+        const [from, to] = await renderedLines(cs!);
+        const want = labelLines.filter((l) => l >= from && l <= to);
+        const got = await labels(cs!);
+        const have = got.map((d) => d.line).sort((a, b) => a - b);
+        // The test model knows few words: a short sentence ("See and for more.") may read as unfamiliar.
+        if (want.length === 0 || JSON.stringify(have) !== JSON.stringify(want) || !got.every((d) => LABEL.test(d.text) || d.text === '? unfamiliar words')) {
+          throw new Error(`lines ${from}–${to}: want labels on ${JSON.stringify(want)}, have ${JSON.stringify(got)}`);
+        }
+        return true;
+      }, `labels on exactly the prose lines at the ${where} of large.md`, 60_000);
+    }
+    // The sentence at a cursor in a code block: none (Classify Sentence asks the worker too).
+    const fence = LARGE_MARKDOWN.split('\n').lastIndexOf('const a = "NOT PROSE in a fence. Really.";') + 1;
+    await cs!.setCursor(fence, 15);
+    await cs!.runCommand('Sentence Lens: Classify Sentence');
+    await cs!.waitForNotification(/no sentence at the cursor/, 60_000);
+    await cs!.clearNotifications();
+    await cs!.page.locator('.editor-group-container.active').screenshot({ path: await cs!.screenshot('reading-06-large-markdown') });
   });
 
   await t.test('a sentence in a language the model does not know is labelled "?", and the hover says why', async () => {

@@ -410,6 +410,23 @@ export class CodeServer {
     );
   }
 
+  /**
+   * Developer: Reload Window, as a user runs it from the palette, then waits for the new workbench.
+   * Unlike a browser reload, the command shuts the workbench down as VS Code expects, saving its
+   * state first (open editors, webview state for panel serializers). runCommand cannot be used:
+   * the page navigates away before the palette can be seen closing.
+   */
+  async reloadWindow(timeoutMs = 120_000): Promise<void> {
+    const widget = await this.quickOpen('>Developer: Reload Window');
+    const row = widget
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exactText('Developer: Reload Window') }) })
+      .first();
+    await row.waitFor({ state: 'visible', timeout: timeoutMs });
+    await Promise.all([this.page.waitForEvent('load', { timeout: timeoutMs }), row.click()]);
+    await this.waitForWorkbench(timeoutMs);
+  }
+
   /** Opens a workspace file with quick open and waits for its editor tab to be active. */
   async openFile(relPath: string, timeoutMs = 30_000): Promise<void> {
     const name = basename(relPath);

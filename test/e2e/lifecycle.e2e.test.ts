@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { readBundledSentences } from '../../src/engine/model/generate.js';
 import { MAX_SELECTION_CHARS } from '../../src/extension/limits.js';
-import { sentenceRanges } from '../../src/extension/sentences.js';
+import { documentSentences } from '../../src/text/sentences.js';
 import { makeTestModel, writeModelWithHeads } from '../support/model-folder.js';
 import { type CodeServer, e2eSkip, startCodeServer } from './harness.js';
 
@@ -114,7 +114,7 @@ test('Sentence Lens in code-server: restart, crash limit, cancelling, selection 
     await cs!.chooseInOpenDialog(slow);
     await cs!.openFile('long.txt');
     await cs!.waitForStatusBarText('sentenceLens.status', (s) => s === 'slow-model · cpu', 'the slower model loaded', 120_000);
-    const sentences = sentenceRanges(readFileSync(join(workspace, 'long.txt'), 'utf8')).length;
+    const sentences = documentSentences(readFileSync(join(workspace, 'long.txt'), 'utf8'), 'plaintext').length;
     const mark = cs!.outputChannelLines(CHANNEL).length;
     await cs!.runCommand('Sentence Lens: Annotate Document');
     await cs!.waitForNotification(/annotating/);

@@ -109,9 +109,9 @@ test('Sentence map in code-server', { timeout: 900_000, skip: e2eSkip() }, async
   });
 
   await t.test('after a window reload the map of the same CSV comes back', async () => {
-    // code-server's window is the browser page: reloading it reloads the workbench.
-    await page.reload();
-    await cs!.waitForWorkbench();
+    // Developer: Reload Window saves the workbench state (the map's serializer state) first; a
+    // browser reload may not get to save it.
+    await cs!.reloadWindow();
     await cs!.webview().locator('#map[data-points="45"]').waitFor({ timeout: 180_000 });
     assert.match((await cs!.webview().locator('#title').textContent()) ?? '', /labelled\.csv/);
   });

@@ -75,6 +75,7 @@ before(async () => {
     {
       'org/tiny': { dir: modelDir },
       'org/gated': { dir: modelDir, gated: true },
+      'org/private': { dir: modelDir, private: true },
       'org/legacy': { dir: fakeModel('legacy', { safetensors: false, bin: true }) },
     },
     { token: TOKEN },
@@ -241,14 +242,25 @@ describe('downloadModel', () => {
     assert.deepEqual(readFileSync(join(got.dir, 'model.safetensors')), weights);
   });
 
-  test('unknown model → NOT_FOUND; unknown revision → NOT_FOUND', async () => {
-    await rejectsWith(downloadModel('org/nope', { env: env() }), 'NOT_FOUND', new RegExp(`model org/nope not found on ${hub.endpoint}; check the id`));
+  test('unknown model: the hub answers an anonymous client 401 RepoNotFound → NOT_FOUND "not found (or private: set HF_TOKEN)"; unknown revision → NOT_FOUND', async () => {
+    await rejectsWith(downloadModel('org/nope', { env: env() }), 'NOT_FOUND', new RegExp(`model org/nope not found on ${hub.endpoint} \\(or private: set HF_TOKEN\\); check the id`));
+    const refusal = hub.requests.find((r) => r.path.startsWith('/org/nope/'));
+    assert.equal(refusal?.status, 401, 'the local hub answers as huggingface.co does: 401, not 404');
+    await rejectsWith(downloadModel('org/nope', { env: env({ HF_TOKEN: TOKEN }) }), 'NOT_FOUND', /not found .*\(or HF_TOKEN has no access to it\)/);
     await rejectsWith(downloadModel('org/tiny', { env: env(), revision: 'v9' }), 'NOT_FOUND', /revision "v9"/);
   });
 
-  test('gated: no token → UNAUTHORIZED; wrong token → UNAUTHORIZED; HF_TOKEN → succeeds', async () => {
-    await rejectsWith(downloadModel('org/gated', { env: env() }), 'UNAUTHORIZED', /HF_TOKEN/);
-    await rejectsWith(downloadModel('org/gated', { env: env({ HF_TOKEN: 'hf_wrong' }) }), 'UNAUTHORIZED');
+  test('private model: anonymous or with another token it is "not found (or private)"; with its token it downloads', async () => {
+    await rejectsWith(downloadModel('org/private', { env: env() }), 'NOT_FOUND', /org\/private not found .*\(or private: set HF_TOKEN\)/);
+    await rejectsWith(downloadModel('org/private', { env: env({ HF_TOKEN: 'hf_wrong' }) }), 'NOT_FOUND', /no access/);
+    const got = await downloadModel('org/private', { env: env({ HF_TOKEN: TOKEN }) });
+    assert.deepEqual(readFileSync(join(got.dir, 'model.safetensors')), weights);
+  });
+
+  test('gated (401/403 GatedRepo): no token or a wrong one → UNAUTHORIZED "gated: accept its terms"; HF_TOKEN → succeeds', async () => {
+    const anonymous = await rejectsWith(downloadModel('org/gated', { env: env() }), 'UNAUTHORIZED', /org\/gated is gated: accept its terms on .*\/org\/gated and set HF_TOKEN/);
+    assert.doesNotMatch(anonymous.message, /not found/);
+    await rejectsWith(downloadModel('org/gated', { env: env({ HF_TOKEN: 'hf_wrong' }) }), 'UNAUTHORIZED', /gated: accept its terms .* with the account of HF_TOKEN \(HTTP 403\)/);
     const got = await downloadModel('org/gated', { env: env({ HF_TOKEN: TOKEN }) });
     assert.deepEqual(readFileSync(join(got.dir, 'model.safetensors')), weights);
     assert.ok(hub.requests.filter((r) => r.status < 400).every((r) => r.authorization === `Bearer ${TOKEN}`));

@@ -11,6 +11,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBundledSentences } from '../../src/engine/model/generate.js';
 import { offlineModelDir } from '../../src/bundled-files.js';
+import { EVERY_CONSTRUCT, EVERY_CONSTRUCT_PROSE } from '../support/prose-fixtures.js';
 import { runCli } from '../support/run-cli.js';
 import { tempDir } from '../support/model-folder.js';
 
@@ -51,7 +52,8 @@ test('map a document to a PNG: one point per sentence, the asked size, the same 
   const r = await runCli(['map', doc, '--out', out, '--device', 'cpu', '--width', '640', '--height', '480', '--seed', '7']);
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
-  assert.equal(summary.points, 31, '30 sentences and the heading');
+  assert.equal(summary.points, 30, '30 sentences; the heading is not prose (as in Annotate Document)');
+  assert.equal(summary.read, 'markdown');
   assert.equal(summary.method, 'umap');
   assert.equal(summary.params.seed, 7);
   assert.deepEqual(summary.disagreements, {});
@@ -61,6 +63,28 @@ test('map a document to a PNG: one point per sentence, the asked size, the same 
   assert.ok(first.equals(await readFile(out)), 'same seed: same bytes');
   assert.equal((await runCli(['map', doc, '--out', out, '--device', 'cpu', '--width', '640', '--height', '480', '--seed', '8'])).code, 0);
   assert.ok(!first.equals(await readFile(out)), 'another seed: another picture');
+});
+
+test('a Markdown file is mapped as Annotate Document reads it: no code, tables, front matter or headings', async () => {
+  const md = join(dir, 'every.md');
+  await writeFile(md, EVERY_CONSTRUCT);
+  const out = join(dir, 'every.html');
+  const r = await runCli(['map', md, '--out', out, '--device', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.read, 'markdown');
+  assert.equal(summary.points, EVERY_CONSTRUCT_PROSE.length);
+  const html = await readFile(out, 'utf8');
+  const data = JSON.parse(/<script type="application\/json" id="map-data">(.*?)<\/script>/s.exec(html)![1]!) as { texts: string[] };
+  assert.deepEqual(data.texts, EVERY_CONSTRUCT_PROSE);
+  assert.ok(!data.texts.some((t) => /NOT PROSE|const a|\|/.test(t)), 'no code-block, table, front-matter or heading line');
+  // The same text as a .txt file is plain text: every line is read, code included.
+  const txt = join(dir, 'every.txt');
+  await writeFile(txt, EVERY_CONSTRUCT);
+  const plain = await runCli(['map', txt, '--out', join(dir, 'every-txt.html'), '--device', 'cpu']);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.equal(JSON.parse(plain.stdout).read, 'plaintext');
+  assert.ok(JSON.parse(plain.stdout).points > EVERY_CONSTRUCT_PROSE.length);
 });
 
 test("a labelled CSV: the map's disagreements are the errors sentence-lens eval counts", async () => {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Graph, grad, type Value } from '../../src/engine/graph/index.js';
-import { buildBertEncoder } from '../../src/engine/model/bert.js';
+import { buildEncoder } from '../../src/engine/model/encoder.js';
 import { buildHead, initHeadWeights, type TaskSpec } from '../../src/engine/model/heads.js';
 import { pool } from '../../src/engine/model/pooling.js';
 import { multiTaskLoss } from '../../src/engine/train/losses.js';
@@ -102,7 +102,7 @@ test('heads-only training emits no backward node inside the encoder', () => {
   const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
   const attentionMask = g.input('attention_mask', 'int64', ['batch', 'seq']);
   const tokenTypeIds = g.input('token_type_ids', 'int64', ['batch', 'seq']);
-  const enc = buildBertEncoder(g, config, backbone, { inputIds, attentionMask, tokenTypeIds });
+  const enc = buildEncoder(g, config, backbone, { inputIds, attentionMask, tokenTypeIds });
   const encoderValues = new Set<Value>(g.nodes.flatMap((n) => n.outputs));
   const pooled = pool(g, enc.tokens, enc.maskFloat, 'mean');
   const params: Value[] = [];

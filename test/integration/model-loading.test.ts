@@ -30,7 +30,7 @@ async function rejectsWith(p: Promise<unknown>, code: string, ...fragments: stri
 
 test('weights load with or without the bert. prefix, ignoring cls.* tensors and an absent pooler', async () => {
   const plain = await modelWithHeads({ seed: 21 });
-  const prefixed = await modelWithHeads({ seed: 21, prefix: 'bert.', extraTensors: true, pooler: false });
+  const prefixed = await modelWithHeads({ seed: 21, prefixed: true, extraTensors: true, pooler: false });
   const names = [...(await readSafetensors(join(prefixed, 'model.safetensors'))).tensors.keys()];
   assert.ok(names.every((n) => n.startsWith('bert.') || n.startsWith('cls.')));
   assert.ok(names.some((n) => n.startsWith('cls.')));

@@ -50,7 +50,7 @@ test('per step only the batch goes up (plus the learning rate) and only losses, 
     const engine = await engineFor(p, accum);
     for (let s = 0; s < 3; s++) {
       const window = Array.from({ length: accum }, (_, i) => batch(s * accum + i));
-      const batchBytes = window.reduce((sum, b) => sum + Object.values(batchFeeds(b.data, tasks)).reduce((x, t) => x + tensorBytes(t), 0), 0);
+      const batchBytes = window.reduce((sum, b) => sum + Object.values(batchFeeds(b.data, tasks, config)).reduce((x, t) => x + tensorBytes(t), 0), 0);
       const r = await engine.step(window, window.map(() => 0n), 1e-3);
       const moved = r.transfers.up + r.transfers.down;
       assert.ok(r.transfers.up >= batchBytes, `the batch itself goes up (${r.transfers.up} of ${batchBytes} bytes)`);

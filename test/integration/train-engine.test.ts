@@ -13,7 +13,7 @@ import { readTrainingCsv } from '../../src/engine/data/csv.js';
 import { generateModelFolder, readBundledSentences } from '../../src/engine/model/generate.js';
 import { initHeadWeights, type TaskSpec } from '../../src/engine/model/heads.js';
 import { loadModelFolder, type LoadedModel } from '../../src/engine/model/load.js';
-import type { Tensor } from '../../src/engine/model/bert-weights.js';
+import type { Tensor } from '../../src/engine/model/tensor.js';
 import { createSession, ort, type Session } from '../../src/engine/runtime/session.js';
 import { SentenceTokenizer } from '../../src/engine/tokenizer.js';
 import { isTrainableFor, type FreezePolicy } from '../../src/engine/train/freeze.js';

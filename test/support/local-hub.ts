@@ -17,6 +17,8 @@ export interface LocalModel {
   commit?: string;
   /** Gated models answer 401 without `Authorization: Bearer <token>`, 403 with a wrong token. */
   gated?: boolean;
+  /** Private models answer like a missing repository (401 RepoNotFound) unless the token is right. */
+  private?: boolean;
 }
 
 export interface LoggedRequest {
@@ -192,7 +194,7 @@ export class LocalHub {
     if (origin === 'cdn') return this.reply(origin, req, res, 404);
 
     const at = path.indexOf('/resolve/');
-    if (at < 0) return this.reply(origin, req, res, 404, { 'X-Error-Code': 'RepoNotFound' }, 'Repository not found');
+    if (at < 0) return this.repoNotFound(origin, req, res);
     const modelId = path.slice(1, at);
     const rest = path.slice(at + '/resolve/'.length);
     const slash = rest.indexOf('/');
@@ -200,9 +202,7 @@ export class LocalHub {
     const file = slash < 0 ? '' : rest.slice(slash + 1);
 
     const model = this.models[modelId];
-    if (!model) {
-      return this.reply(origin, req, res, 404, { 'X-Error-Code': 'RepoNotFound' }, 'Repository not found');
-    }
+    if (!model || (model.private && req.headers.authorization !== `Bearer ${this.token}`)) return this.repoNotFound(origin, req, res);
     if (model.gated) {
       const auth = req.headers.authorization;
       if (!auth) {
@@ -242,6 +242,16 @@ export class LocalHub {
       ETag: `"${gitBlobSha1(data)}"`,
       'X-Repo-Commit': commit,
     });
+  }
+
+  /**
+   * What huggingface.co answers for a repository it will not show: 401 to an anonymous
+   * client (it does not say whether a private one exists), 404 to an authenticated one;
+   * X-Error-Code RepoNotFound either way.
+   */
+  private repoNotFound(origin: 'hub' | 'cdn', req: IncomingMessage, res: ServerResponse): void {
+    const status = req.headers.authorization ? 404 : 401;
+    this.reply(origin, req, res, status, { 'X-Error-Code': 'RepoNotFound' }, status === 401 ? 'Invalid username or password.' : 'Repository not found');
   }
 
   private findLfs(sha: string): FileEntry | undefined {

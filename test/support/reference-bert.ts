@@ -3,12 +3,12 @@
  * nested loops and no shared code with the graph builder: the oracle the ONNX graph is
  * checked against.
  */
-import type { BertConfig } from '../../src/engine/model/config.js';
-import type { Tensor } from '../../src/engine/model/bert-weights.js';
+import type { EncoderConfig } from '../../src/engine/model/encoder-config.js';
+import type { Tensor } from '../../src/engine/model/tensor.js';
 
-type Mat = Float64Array[]; // rows
+export type Mat = Float64Array[]; // rows
 
-function linear(x: Mat, w: Tensor, b: Tensor): Mat {
+export function linear(x: Mat, w: Tensor, b: Tensor): Mat {
   const [out, inp] = w.shape as [number, number];
   return x.map((row) => {
     const y = new Float64Array(out);
@@ -21,7 +21,7 @@ function linear(x: Mat, w: Tensor, b: Tensor): Mat {
   });
 }
 
-function layerNorm(x: Mat, w: Tensor, b: Tensor, eps: number): Mat {
+export function layerNorm(x: Mat, w: Tensor, b: Tensor, eps: number): Mat {
   return x.map((row) => {
     const n = row.length;
     let mean = 0;
@@ -56,7 +56,7 @@ function erf(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
-const gelu = (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
+export const gelu = (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
 
 export interface ReferenceOutput {
   /** [batch][seq] rows of hidden size */
@@ -66,7 +66,7 @@ export interface ReferenceOutput {
 }
 
 export function referenceBert(
-  c: BertConfig,
+  c: EncoderConfig,
   w: ReadonlyMap<string, Tensor>,
   ids: number[][],
   mask: number[][],

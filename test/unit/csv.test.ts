@@ -160,17 +160,28 @@ test('fixed vocabulary keeps its order; an unknown label names line, column and 
   );
 });
 
-test('a task with a single label in the data is an error', async () => {
+test('a mapped task with a single label in the data is an error', async () => {
   await rejectsWith(
     'text,topic,sentiment\na,x,positive\nb,y,positive\n',
-    undefined,
+    { tasks: { topic: 'topic', sentiment: 'sentiment' } },
     'BAD_CSV',
     "FILE:1:3: task 'sentiment' has only one label 'positive' in FILE: a classifier needs at least two",
   );
 });
 
-test('a task with no labels at all is an error', async () => {
-  await rejectsWith('text,topic,sentiment\na,x,\nb,y,\n', undefined, 'BAD_CSV', "FILE:1:3: task 'sentiment' has no labels", 'at least two');
+test('a mapped task with no labels at all is an error', async () => {
+  await rejectsWith('text,topic,sentiment\na,x,\nb,y,\n', { tasks: { topic: 'topic', sentiment: 'sentiment' } }, 'BAD_CSV', "FILE:1:3: task 'sentiment' has no labels", 'at least two');
+});
+
+test('the guess leaves out a column with one value, or none, and says why instead of refusing the file', async () => {
+  const one = await read('text,topic,sentiment,source\na,x,positive,\nb,y,positive,\n');
+  assert.deepEqual(one.tasks.map((t) => t.name), ['topic']);
+  assert.match(one.warnings.find((w) => w.column === 3)!.message, /:1:3: column 'sentiment' is not used as a task: it has one value \('positive'\) on every row/);
+  assert.match(one.warnings.find((w) => w.column === 4)!.message, /:1:4: column 'source' is not used as a task: it has no value on any row/);
+});
+
+test('when the guess leaves out every column the error lists each with its reason', async () => {
+  await rejectsWith('text,sentiment\na,positive\nb,positive\n', undefined, 'BAD_CSV', 'no label columns found', "left out: 'sentiment' has one value ('positive') on every row");
 });
 
 test('missing columns named in options list the header', async () => {
@@ -289,9 +300,13 @@ test('bad options are BAD_ARGUMENT', async () => {
 });
 
 test('a trailing delimiter column and a free-text column are reported, not silently used or dropped', async () => {
-  const rows = Array.from({ length: 30 }, (_, i) => `sentence ${i},${i % 2 ? 'a' : 'b'},https://x/${i},`).join('\n');
-  const csv = await read(`text,label,url,\n${rows}\n`);
-  assert.deepEqual(csv.tasks.map((t) => t.name), ['label', 'url']);
-  assert.match(csv.warnings.find((w) => w.column === 3)!.message, /:1:3: task 'url' has 30 different labels in 30 labelled rows/);
+  const rows = Array.from({ length: 30 }, (_, i) => `sentence ${i},${i % 2 ? 'a' : 'b'},https://x/${i},,${i % 3 ? 'note' : `note ${i}`}`).join('\n');
+  const csv = await read(`text,label,url,,notes\n${rows}\n`);
+  assert.deepEqual(csv.tasks.map((t) => t.name), ['label', 'notes']);
+  assert.match(csv.warnings.find((w) => w.column === 3)!.message, /:1:3: column 'url' is not used as a task: it has 30 different values in 30 rows, like free text or ids/);
   assert.match(csv.warnings.find((w) => w.column === 4)!.message, /:1:4: column 4 has no header name and is not used/);
+  // Mapped explicitly, a free-text column is the user's choice: kept, with the warning.
+  const mapped = await read(`text,label,url,,notes\n${rows}\n`, { tasks: { label: 'label', url: 'url' } });
+  assert.deepEqual(mapped.tasks.map((t) => t.name), ['label', 'url']);
+  assert.match(mapped.warnings.find((w) => w.column === 3)!.message, /:1:3: task 'url' has 30 different labels in 30 labelled rows/);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bertParameterShapes } from '../../src/engine/model/bert-weights.js';
+import { parameterShapes } from '../../src/engine/model/weights.js';
 import { headParameterShapes } from '../../src/engine/model/heads.js';
 import {
   describeFreeze, formatFreezePolicy, isTrainableFor, nothingToTrainMessage, NOTHING_TO_TRAIN, parseFreezePolicy,
@@ -10,7 +10,7 @@ import { tinyConfig } from '../support/random-weights.js';
 
 const config = tinyConfig({ numLayers: 2 });
 const shapes = new Map([
-  ...bertParameterShapes(config),
+  ...parameterShapes(config),
   ...headParameterShapes({ name: 'topic', labels: ['food', 'sports', 'reading'], hiddenSize: 8 }, config.hiddenSize),
   ...headParameterShapes({ name: 'sentiment', labels: ['positive', 'negative'] }, config.hiddenSize),
 ]);

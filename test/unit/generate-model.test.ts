@@ -88,7 +88,7 @@ test('different seed gives different weights but the same vocabulary', async () 
 test('exact key set and shapes of a 2-layer model, with and without the bert. prefix', async () => {
   await withDir(async (dir) => {
     await generateModelFolder(join(dir, 'plain'), { seed: 3 });
-    await generateModelFolder(join(dir, 'prefixed'), { seed: 3, prefix: 'bert.' });
+    await generateModelFolder(join(dir, 'prefixed'), { seed: 3, prefixed: true });
     const plain = (await readSafetensors(join(dir, 'plain', 'model.safetensors'))).tensors;
     const prefixed = (await readSafetensors(join(dir, 'prefixed', 'model.safetensors'))).tensors;
     assert.deepEqual([...plain.keys()].sort(), BERT_2_LAYER_KEYS);
@@ -120,7 +120,7 @@ test('options: no pooler, extra tensors, random LayerNorm, custom config', async
       pooler: false,
       extraTensors: true,
       randomLayerNorm: true,
-      prefix: 'bert.',
+      prefixed: true,
       config: { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 24, max_position_embeddings: 40 },
     });
     const t = (await readSafetensors(join(dir, 'model.safetensors'))).tensors;

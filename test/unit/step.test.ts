@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bertParameterShapes } from '../../src/engine/model/bert-weights.js';
+import { parameterShapes } from '../../src/engine/model/weights.js';
 import { headParameterShapes } from '../../src/engine/model/heads.js';
 import { isTrainableFor, parseFreezePolicy } from '../../src/engine/train/freeze.js';
 import { AdamW, Sgd, layerLrMultiplier } from '../../src/engine/train/optimizer.js';
@@ -13,7 +13,7 @@ import { tinyConfig } from '../support/random-weights.js';
 
 const config = tinyConfig({ numLayers: 2 });
 const shapes = new Map([
-  ...bertParameterShapes(config),
+  ...parameterShapes(config),
   ...headParameterShapes({ name: 'topic', labels: ['a', 'b', 'c'], hiddenSize: 8 }, config.hiddenSize),
   ...headParameterShapes({ name: 'sentiment', labels: ['p', 'n'] }, config.hiddenSize),
 ]);

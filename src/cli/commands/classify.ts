@@ -1,5 +1,5 @@
 import { SentenceLensError } from '../../engine/errors.js';
-import { SentenceModel } from '../../engine/inference.js';
+import { prepareSentenceModel } from '../../engine/prepare-model.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
 import { bundledDataCsv } from '../../bundled-files.js';
@@ -18,7 +18,7 @@ Prints [{"text", "tasks": {"<task>": {"label", "probs": {...}}}}, ...].`,
     const texts = await readSentences(positionals, io);
     const download = progressReporter(io.stderr, 'downloading', 'bytes');
     const heads = progressReporter(io.stderr, 'training');
-    const model = await SentenceModel.load(dir, {
+    const model = await prepareSentenceModel(dir, {
       device: deviceOption(values),
       precision: precisionOption(values),
       maxLength: positiveInt(values, 'max-length'),

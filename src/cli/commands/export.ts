@@ -16,7 +16,7 @@ export const exportCommand: Command = {
   --normalize          L2-normalise sentence_embedding
   --max-length N       recorded in the sidecar for servers that tokenize (default ${DEFAULT_MAX_LENGTH})
 CHECKPOINT is a checkpoint folder, a model folder or a hub id.
-Inputs: input_ids, attention_mask, token_type_ids (int64 [batch, seq]).
+Inputs: input_ids, attention_mask (int64 [batch, seq]), and token_type_ids for BERT models.
 Outputs: sentence_embedding [batch, hidden] and <task>_probs [batch, labels] per task.`,
   options: { out: { type: 'string' }, precision: { type: 'string' }, pooling: { type: 'string' }, normalize: { type: 'boolean' }, 'max-length': { type: 'string' } },
   async run(values, positionals, io) {

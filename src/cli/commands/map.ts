@@ -6,7 +6,7 @@ import { SentenceModel } from '../../engine/inference.js';
 import { buildSentenceMap, type MapSource } from '../../engine/map/build-map.js';
 import { readMapCsv } from '../../engine/map/csv-source.js';
 import { defaultTask, disagreements, type SentenceMapData } from '../../engine/map/map-data.js';
-import { sentenceRanges } from '../../extension/sentences.js';
+import { documentSentences } from '../../text/sentences.js';
 import { DARK, LIGHT } from '../../webview/map/themes.js';
 import type { CliIo, Command } from '../command.js';
 import { renderMapSvg, svgToPng } from '../map/image.js';
@@ -28,7 +28,8 @@ export const mapCommand: Command = {
 ${modelHelp}
 FILE is a CSV (its text column; label columns named like the model's tasks give gold labels and
 disagreements, read as "sentence-lens eval" reads them) or a text file, split into sentences as
-Annotate Document splits them. Prints a JSON summary: points, method, disagreements, timings.`,
+Annotate Document splits them (a .md file is read as Markdown: no code, tables, front matter or
+headings). Prints a JSON summary: points, method, disagreements, timings.`,
   options: {
     ...modelOptions,
     out: { type: 'string' }, task: { type: 'string' }, seed: { type: 'string' }, 'text-column': { type: 'string' },
@@ -61,7 +62,7 @@ Annotate Document splits them. Prints a JSON summary: points, method, disagreeme
       await writeAtomically(out, bytes);
       const drawMs = performance.now() - t0;
       const summary = {
-        out, points: data.texts.length, method: data.method, params: data.params, task,
+        out, points: data.texts.length, read: isCsv(file) ? 'csv' : languageOf(file), method: data.method, params: data.params, task,
         disagreements: Object.fromEntries(data.tasks.filter((t) => data.values[t.name]?.gold).map((t) => [t.name, disagreements(data, t.name).length])),
         notes: data.notes,
         timings: { embedMs: Math.round(data.timings.embedMs), projectMs: Math.round(data.timings.projectMs), drawMs: Math.round(drawMs) },
@@ -74,7 +75,7 @@ Annotate Document splits them. Prints a JSON summary: points, method, disagreeme
 };
 
 async function readSource(file: string, model: SentenceModel, textColumn: unknown): Promise<MapSource> {
-  if (extname(file).toLowerCase() === '.csv') return readMapCsv(file, model.tasks, { textColumn: typeof textColumn === 'string' ? textColumn : undefined });
+  if (isCsv(file)) return readMapCsv(file, model.tasks, { textColumn: typeof textColumn === 'string' ? textColumn : undefined });
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -82,7 +83,8 @@ async function readSource(file: string, model: SentenceModel, textColumn: unknow
     const code = (e as NodeJS.ErrnoException).code;
     throw new SentenceLensError(code === 'ENOENT' ? 'MISSING_FILE' : 'BAD_ARGUMENT', `${file}: cannot read the file (${code ?? String(e)}); expected a text file or a CSV`);
   }
-  const sentences = sentenceRanges(text);
+  // Read as Annotate Document reads the same file in the editor: Markdown as Markdown.
+  const sentences = documentSentences(text, languageOf(file));
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   let line = 0;
@@ -92,6 +94,18 @@ async function readSource(file: string, model: SentenceModel, textColumn: unknow
   });
   return { texts: sentences.map((s) => s.text), lines };
 }
+
+function isCsv(file: string): boolean {
+  return extname(file).toLowerCase() === '.csv';
+}
+
+/** The language a file is read as: Markdown by its extension, anything else as plain text. */
+export function languageOf(file: string): 'markdown' | 'plaintext' {
+  return MARKDOWN_EXTENSIONS.includes(extname(file).toLowerCase()) ? 'markdown' : 'plaintext';
+}
+
+/** The file extensions VS Code gives the markdown language (its markdown-basics extension). */
+const MARKDOWN_EXTENSIONS = ['.md', '.mkd', '.mdwn', '.mdown', '.markdown', '.markdn', '.mdtxt', '.mdtext', '.workbook'];
 
 async function buildWithProgress(model: SentenceModel, source: MapSource, seed: number | undefined, io: CliIo): Promise<SentenceMapData> {
   const bars = { embed: progressReporter(io.stderr, 'embedding'), project: progressReporter(io.stderr, 'projecting') };

@@ -37,6 +37,8 @@ const HELP = `  --model M              hub id, model folder or checkpoint to sta
   --eval-every N         also evaluate every N steps (default: each epoch only)
   --patience N           stop after N evaluations without a lower validation loss
   --on-bad-row error|skip  stop at a bad row (default) or skip it and report it
+  --save-dtype D         float32 (default) | source: save model.safetensors in the base model's
+                         dtype (F16/BF16 checkpoints train in fp32 and are rounded back)
   --resume DIR           continue an interrupted run (its run folder or last checkpoint)
 Progress goes to stderr, the JSON summary to stdout. Ctrl-C finishes the step, saves DIR/last and exits.`;
 
@@ -146,6 +148,7 @@ export const trainCommand: Command = {
     schedule: { type: 'string' }, 'max-grad-norm': { type: 'string' }, dropout: { type: 'string' }, 'max-length': { type: 'string' },
     seed: { type: 'string' }, 'no-shuffle': { type: 'boolean' }, device: { type: 'string' }, resume: { type: 'string' },
     'on-bad-row': { type: 'string' }, 'grad-accum': { type: 'string' }, 'eval-every': { type: 'string' }, patience: { type: 'string' },
+    'save-dtype': { type: 'string' },
   },
   async run(values, positionals, io) {
     const resume = str(values, 'resume');
@@ -170,6 +173,8 @@ export const trainCommand: Command = {
         if (schedule !== undefined && !['linear', 'cosine', 'constant'].includes(schedule)) throw new SentenceLensError('BAD_ARGUMENT', `--schedule expects linear, cosine or constant, got "${schedule}"`);
         const onBadRow = str(values, 'on-bad-row');
         if (onBadRow !== undefined && onBadRow !== 'error' && onBadRow !== 'skip') throw new SentenceLensError('BAD_ARGUMENT', `--on-bad-row expects error or skip, got "${onBadRow}"`);
+        const saveDtype = str(values, 'save-dtype');
+        if (saveDtype !== undefined && saveDtype !== 'float32' && saveDtype !== 'source') throw new SentenceLensError('BAD_ARGUMENT', `--save-dtype expects float32 or source, got "${saveDtype}"`);
         const tasks = pairs(values, 'task', 'NAME=COLUMN');
         const weights = pairs(values, 'loss-weight', 'TASK=WEIGHT');
         const options: TrainOptions = {
@@ -190,6 +195,7 @@ export const trainCommand: Command = {
           seed: num(values, 'seed'), shuffle: values['no-shuffle'] === true ? false : undefined, device: deviceOption(values),
           onBadRow: onBadRow as TrainOptions['onBadRow'], gradAccum: positiveInt(values, 'grad-accum'),
           evalEvery: positiveInt(values, 'eval-every'), patience: positiveInt(values, 'patience'),
+          saveDtype: saveDtype as TrainOptions['saveDtype'],
         };
         result = await train(options, { signal: io.signal, onEvent: printer.onEvent });
       }

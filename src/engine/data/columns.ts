@@ -8,7 +8,21 @@ import { SentenceLensError } from '../errors.js';
 export interface ColumnMapping {
   text: { column: string; index: number };
   tasks: { name: string; column: string; index: number }[];
+  /** Columns the guess left out because their values cannot be labels, each with why. */
+  excluded: ExcludedColumn[];
 }
+
+export interface ExcludedColumn {
+  column: string;
+  index: number;
+  /** Why the values cannot be a task's labels, e.g. "one value ('x') on every row". */
+  reason: string;
+}
+
+/** From this many labelled rows on, a column with a different value on nearly every row is free text or ids, not labels. */
+const FREE_TEXT_MIN_ROWS = 5;
+/** "Nearly every row": at least this fraction of the labelled rows has a value of its own. */
+const FREE_TEXT_DISTINCT_FRACTION = 0.9;
 
 /** Text headers, most specific first: when several are present the earlier wins. */
 export const TEXT_HEADERS = ['sentence', 'text', 'sentences', 'content', 'utterance', 'review', 'body'];
@@ -23,10 +37,15 @@ function normalize(header: string): string {
   return header.trim().toLowerCase().replace(/[\s-]+/g, '_');
 }
 
+/**
+ * `rows` (the data records' fields, when known) let the guess leave out columns whose values
+ * cannot be labels; columns mapped explicitly are always kept.
+ */
 export function mapColumns(
   file: string,
   header: readonly string[],
   options: { textColumn?: string; tasks?: Record<string, string> },
+  rows?: readonly (readonly string[])[],
 ): ColumnMapping {
   const listed = header.map((h) => `'${h}'`).join(', ');
   const find = (column: string, option: string): number => {
@@ -58,6 +77,7 @@ export function mapColumns(
   const text = { column: header[textIndex]!, index: textIndex };
 
   let tasks: ColumnMapping['tasks'];
+  let excluded: ExcludedColumn[] = [];
   if (options.tasks !== undefined) {
     tasks = Object.entries(options.tasks).map(([name, column]) => {
       if (name.trim() === '') {
@@ -73,16 +93,35 @@ export function mapColumns(
         `${file}:1:${textIndex + 1}: column '${clash.column}' is both the text column and task '${clash.name}'; expected a separate label column`,
       );
     }
-  } else tasks = guessTasks(header, textIndex);
+  } else {
+    const guessed = guessTasks(header, textIndex);
+    excluded = rows ? guessed.flatMap((t) => excludedFor(t, rows)) : [];
+    tasks = guessed.filter((t) => !excluded.some((e) => e.index === t.index));
+  }
 
   if (tasks.length === 0) {
+    const why = excluded.map((e) => `'${e.column}' has ${e.reason}`).join('; ');
     throw new SentenceLensError(
       'BAD_CSV',
-      `${file}:1: no label columns found: the header has ${listed}, with '${text.column}' as the text; ` +
+      `${file}:1: no label columns found: the header has ${listed}, with '${text.column}' as the text` +
+        `${why ? ` (left out: ${why})` : ''}; ` +
         `expected at least one label column such as 'topic' or 'sentiment', or map one with tasks, e.g. { "topic": "<column>" }`,
     );
   }
-  return { text, tasks };
+  return { text, tasks, excluded };
+}
+
+/** The column as excluded, when its values show it cannot be a task (one value; free text). */
+function excludedFor(task: { column: string; index: number }, rows: readonly (readonly string[])[]): ExcludedColumn[] {
+  const values = rows.map((r) => r[task.index]?.trim() ?? '').filter((v) => v !== '');
+  const distinct = new Set(values);
+  const out = (reason: string): ExcludedColumn[] => [{ column: task.column, index: task.index, reason }];
+  if (values.length === 0) return out('no value on any row');
+  if (distinct.size === 1) return out(`one value ('${[...distinct][0]}') on every row, and a classifier needs at least two labels`);
+  if (values.length >= FREE_TEXT_MIN_ROWS && distinct.size >= FREE_TEXT_DISTINCT_FRACTION * values.length) {
+    return out(`${distinct.size} different values in ${values.length} rows, like free text or ids rather than labels`);
+  }
+  return [];
 }
 
 function guessTasks(header: readonly string[], textIndex: number): ColumnMapping['tasks'] {

@@ -136,7 +136,6 @@ function parseTable(path: string, bytes: Uint8Array, text: string, lines: LineIn
   const headerRecord = records[0]!;
   const header = headerRecord.fields.map((h) => h.trim());
   checkHeader(path, headerRecord.line, header);
-  const mapping = mapColumns(path, header, options);
   const data = records.slice(1).filter((r) => !isBlankLine(r));
   if (data.length === 0) {
     throw new SentenceLensError(
@@ -144,18 +143,23 @@ function parseTable(path: string, bytes: Uint8Array, text: string, lines: LineIn
       `${path}:${headerRecord.line}: the file has a header (${header.join(', ')}) but no data rows; expected one row per sentence below the header`,
     );
   }
+  const mapping = mapColumns(path, header, options, data.map((r) => r.fields));
   return { path, delimiter, headerLine: headerRecord.line, header, mapping, data };
 }
 
 function unusedColumnWarnings({ path, headerLine, header, mapping }: CsvTable): CsvIssue[] {
-  return unusedColumns(header, mapping).map(({ column, index }) => ({
-    line: headerLine,
-    column: index + 1,
-    message:
-      column === ''
-        ? `${path}:${headerLine}:${index + 1}: column ${index + 1} has no header name and is not used; name it and map it with tasks to train on it`
-        : `${path}:${headerLine}:${index + 1}: column '${column}' is not used; it is neither the text nor a task column`,
-  }));
+  return unusedColumns(header, mapping).map(({ column, index }) => {
+    const excluded = mapping.excluded.find((e) => e.index === index);
+    return {
+      line: headerLine,
+      column: index + 1,
+      message: excluded
+        ? `${path}:${headerLine}:${index + 1}: column '${column}' is not used as a task: it has ${excluded.reason}; map it with tasks to train on it anyway`
+        : column === ''
+          ? `${path}:${headerLine}:${index + 1}: column ${index + 1} has no header name and is not used; name it and map it with tasks to train on it`
+          : `${path}:${headerLine}:${index + 1}: column '${column}' is not used; it is neither the text nor a task column`,
+    };
+  });
 }
 
 /** Label → index for the tasks whose vocabulary is fixed (a checkpoint being continued). */

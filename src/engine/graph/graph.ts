@@ -4,7 +4,7 @@
  * attaches the rule that differentiates it, so `grad()` can sweep the recorded nodes backwards.
  */
 import { FLOAT16_MAX, toFloat16 } from './float16.js';
-import { ModelProto, OnnxDataType, AttributeType } from './onnx-proto.js';
+import { AttributeType, encodeModel, type InitializerBytes, OnnxDataType } from './onnx-proto.js';
 
 export type DType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 /** The element types a graph computes in: float64 for exact gradient checks, float16 for fast GPU inference. */
@@ -220,8 +220,6 @@ export class Graph {
     const graph = {
       name: this.name,
       node: nodeProtos,
-      // Only initializers some node reads: a weight a lowering replaced (int8) is left out.
-      initializer: this.initializers.filter((i) => used.has(i.name)).map(tensorProto),
       input: [...this.inputs, ...trainable].map((v) => valueInfo(v.name, v)),
       output: this.outputs.map((o) => valueInfo(o.name, o.value)),
     };
@@ -230,10 +228,10 @@ export class Graph {
       opset_import: [...this.domains].map(([domain, version]) => ({ domain, version })),
       producer_name: 'sentence-lens',
       producer_version: '0.1.0',
-      graph,
       metadata_props: Object.entries(metadata).map(([key, value]) => ({ key, value })),
     };
-    return ModelProto.encode(ModelProto.fromObject(model)).finish();
+    // Only initializers some node reads: a weight a lowering replaced (int8) is left out.
+    return encodeModel(model, graph, this.initializers.filter((i) => used.has(i.name)).map(initializerBytes));
   }
 }
 
@@ -258,13 +256,11 @@ function typedArrayFor(dtype: DType, values: readonly number[] | readonly bigint
   }
 }
 
-function tensorProto(init: Initializer) {
+function initializerBytes(init: Initializer): InitializerBytes {
   const d = init.tensor.data;
   return {
-    name: init.name,
-    dims: init.tensor.shape.map(Number),
-    data_type: OnnxDataType[init.dtype],
-    raw_data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
+    header: { name: init.name, dims: init.tensor.shape.map(Number), data_type: OnnxDataType[init.dtype] },
+    raw: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
   };
 }
 

@@ -7,6 +7,7 @@ export * from './ops/shape-ops.js';
 export * from './ops/nn.js';
 export * from './ops/composite.js';
 export * from './ops/dropout.js';
+export * from './ops/integer.js';
 export * from './ops/optim.js';
 export * from './ops/quantized.js';
 export { FLOAT16_MAX, toFloat16 } from './float16.js';

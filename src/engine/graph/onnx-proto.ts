@@ -113,3 +113,71 @@ export const OnnxDataType = {
 } as const;
 
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+
+const GraphProto = root.lookupType('onnx.GraphProto');
+const TensorProto = root.lookupType('onnx.TensorProto');
+
+/** Field tags (field number << 3 | wire type 2, length-delimited) of the fields framed by hand below. */
+const MODEL_GRAPH = (7 << 3) | 2;
+const GRAPH_INITIALIZER = (5 << 3) | 2;
+const TENSOR_RAW_DATA = (9 << 3) | 2;
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    len++;
+  }
+  return len;
+}
+
+function writeVarint(out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  out[at++] = n;
+  return at;
+}
+
+export interface InitializerBytes {
+  /** TensorProto fields other than raw_data (name, dims, data_type), as protobufjs objects. */
+  readonly header: Record<string, unknown>;
+  readonly raw: Uint8Array;
+}
+
+/**
+ * ModelProto bytes with the initializers' raw data copied exactly once, straight into the
+ * result. protobufjs copies every bytes field twice on the way (hundreds of MB and seconds for
+ * a base-size model), so the weights are framed by hand: protobuf fields may come in any
+ * order, so the model is its other fields, then the graph field, whose body is the graph's
+ * other fields followed by one `initializer` field per tensor.
+ */
+export function encodeModel(model: Record<string, unknown>, graph: Record<string, unknown>, initializers: readonly InitializerBytes[]): Uint8Array {
+  const modelHead = ModelProto.encode(ModelProto.fromObject(model)).finish();
+  const graphHead = GraphProto.encode(GraphProto.fromObject(graph)).finish();
+  const tensors = initializers.map((init) => {
+    const head = TensorProto.encode(TensorProto.fromObject(init.header)).finish();
+    const body = head.length + 1 + varintLength(init.raw.length) + init.raw.length;
+    return { head, raw: init.raw, body };
+  });
+  const graphBody = graphHead.length + tensors.reduce((s, t) => s + 1 + varintLength(t.body) + t.body, 0);
+  const out = new Uint8Array(modelHead.length + 1 + varintLength(graphBody) + graphBody);
+  out.set(modelHead, 0);
+  let at = modelHead.length;
+  out[at++] = MODEL_GRAPH;
+  at = writeVarint(out, at, graphBody);
+  out.set(graphHead, at);
+  at += graphHead.length;
+  for (const t of tensors) {
+    out[at++] = GRAPH_INITIALIZER;
+    at = writeVarint(out, at, t.body);
+    out.set(t.head, at);
+    at += t.head.length;
+    out[at++] = TENSOR_RAW_DATA;
+    at = writeVarint(out, at, t.raw.length);
+    out.set(t.raw, at);
+    at += t.raw.length;
+  }
+  return out;
+}

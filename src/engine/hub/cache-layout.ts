@@ -13,12 +13,15 @@ import { copyFile, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 
 import { dirname, join, relative } from 'node:path';
 
 import { SentenceLensError } from '../errors.js';
+import { TOKENIZER_FILES } from '../model/tokenizer-files.js';
+import { readWeightIndex } from '../weights/model-weights.js';
 import type { HubContext, ModelLocation } from './types.js';
 
 export const REQUIRED_FILES = ['config.json', 'model.safetensors'] as const;
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'] as const;
+/** Large models come as shards that this index lists instead of one model.safetensors. */
+export const WEIGHTS_INDEX = 'model.safetensors.index.json';
 export const SENTENCE_TRANSFORMERS_FILES = ['modules.json', 'sentence_bert_config.json', '1_Pooling/config.json'] as const;
-export const WANTED_FILES: readonly string[] = [...REQUIRED_FILES, ...TOKENIZER_FILES, ...SENTENCE_TRANSFORMERS_FILES];
+export const WANTED_FILES: readonly string[] = [...REQUIRED_FILES, WEIGHTS_INDEX, ...TOKENIZER_FILES, ...SENTENCE_TRANSFORMERS_FILES];
 
 export const COMMIT_RE = /^[0-9a-f]{40}$/;
 
@@ -42,10 +45,26 @@ export async function isFile(p: string): Promise<boolean> {
   }
 }
 
+/** Wanted files present in `dir`, and the shards its weights index lists that are present too. */
 export async function presentFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const f of WANTED_FILES) if (await isFile(join(dir, f))) out.push(f);
+  if (out.includes(WEIGHTS_INDEX)) {
+    for (const shard of await shardFiles(dir)) if (await isFile(join(dir, shard))) out.push(shard);
+  }
   return out;
+}
+
+/** The distinct shard files `model.safetensors.index.json` in `dir` names, sorted. */
+export async function shardFiles(dir: string): Promise<string[]> {
+  return [...new Set((await readWeightIndex(join(dir, WEIGHTS_INDEX))).values())].sort();
+}
+
+/** Whether the snapshot has weights: one file, or an index with every shard it lists. */
+async function hasWeights(snapshot: string, present: readonly string[]): Promise<boolean> {
+  if (present.includes('model.safetensors')) return true;
+  if (!present.includes(WEIGHTS_INDEX)) return false;
+  return (await shardFiles(snapshot)).every((f) => present.includes(f));
 }
 
 /** Wanted files neither in the snapshot nor known absent at that commit. */
@@ -85,9 +104,9 @@ export async function loadFromCache(ctx: HubContext): Promise<{ location?: Model
   }
   const snapshot = snapshotDir(ctx, commit);
   const present = await presentFiles(snapshot);
-  if (!present.includes('config.json') || !present.includes('model.safetensors')) {
+  if (!present.includes('config.json') || !(await hasWeights(snapshot, present))) {
     if (present.includes('config.json') && (await isFile(join(snapshot, 'pytorch_model.bin')))) throw unsupportedBin(modelId);
-    return { why: `the cached snapshot ${snapshot} is incomplete (needs config.json and model.safetensors)` };
+    return { why: `the cached snapshot ${snapshot} is incomplete (needs config.json and model.safetensors, or its shards)` };
   }
   if (!present.includes('tokenizer.json') && !present.includes('vocab.txt')) {
     return { why: `the cached snapshot ${snapshot} has no tokenizer.json or vocab.txt` };

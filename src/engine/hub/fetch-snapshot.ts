@@ -15,9 +15,11 @@ import {
   markMissing,
   noExistDir,
   presentFiles,
+  shardFiles,
   snapshotDir,
   unsupportedBin,
   updateRef,
+  WEIGHTS_INDEX,
 } from './cache-layout.js';
 import { head, resolveUrl, type FileMeta, type HeadResult } from './http.js';
 import { repoFolderName, type HubSettings } from './settings.js';
@@ -77,9 +79,12 @@ export async function fetchSnapshot(
 
   const has = async (f: string): Promise<boolean> => metas.has(f) || (await isFile(join(snapshot, f)));
   if (!(await has('model.safetensors'))) {
-    const bin = await head(ctx, commit, 'pytorch_model.bin');
-    if (bin.kind === 'ok') throw unsupportedBin(modelId);
-    throw new SentenceLensError('MISSING_FILE', `${modelId} (commit ${commit}) has no model.safetensors; Sentence Lens needs BERT weights in safetensors format`);
+    if (!(await has(WEIGHTS_INDEX))) {
+      const bin = await head(ctx, commit, 'pytorch_model.bin');
+      if (bin.kind === 'ok') throw unsupportedBin(modelId);
+      throw new SentenceLensError('MISSING_FILE', `${modelId} (commit ${commit}) has no model.safetensors (nor a model.safetensors.index.json of shards); Sentence Lens needs weights in safetensors format`);
+    }
+    for (const [shard, meta] of await shardMetas(ctx, commit, metas.get(WEIGHTS_INDEX))) metas.set(shard, meta);
   }
   if (!(await has('tokenizer.json')) && !(await has('vocab.txt'))) {
     throw new SentenceLensError('MISSING_FILE', `${modelId} (commit ${commit}) has neither tokenizer.json nor vocab.txt, so its text cannot be tokenized`);
@@ -97,6 +102,27 @@ export async function fetchSnapshot(
   // The ref moves last: until every file is in, offline use keeps the previous complete snapshot.
   if (revision !== commit) await updateRef(ctx, revision, commit);
   return { dir: snapshot, modelId, revision, commit, files: await presentFiles(snapshot) };
+}
+
+/**
+ * The shards a sharded checkpoint's index lists that the snapshot lacks, with their metadata.
+ * The index (small) is fetched first, when `indexMeta` says it is not in the snapshot yet.
+ */
+async function shardMetas(ctx: HubContext, commit: string, indexMeta: FileMeta | undefined): Promise<[string, FileMeta][]> {
+  const snapshot = snapshotDir(ctx, commit);
+  if (indexMeta) {
+    await fetchBlob(ctx, WEIGHTS_INDEX, indexMeta);
+    await linkIntoSnapshot(blobPath(ctx, indexMeta.etag), join(snapshot, WEIGHTS_INDEX));
+  }
+  const missing: string[] = [];
+  for (const shard of await shardFiles(snapshot)) if (!(await isFile(join(snapshot, shard)))) missing.push(shard);
+  return Promise.all(missing.map(async (shard): Promise<[string, FileMeta]> => {
+    const h = await head(ctx, commit, shard);
+    if (h.kind !== 'ok') {
+      throw new SentenceLensError('MISSING_FILE', `${ctx.modelId} (commit ${commit}): ${WEIGHTS_INDEX} lists ${shard}, which the repository does not have`);
+    }
+    return [shard, h.meta];
+  }));
 }
 
 function offlineError(ctx: HubContext, why: string, cause?: unknown): SentenceLensError {

@@ -68,28 +68,50 @@ export function describeNetworkError(err: unknown): string {
   return String(err);
 }
 
+/**
+ * The hub's refusals, told apart by X-Error-Code as huggingface_hub does: to an anonymous
+ * client a repository that does not exist answers 401 RepoNotFound (the hub will not say
+ * whether a private one exists), a gated one 401 GatedRepo.
+ */
 function httpError(ctx: HubContext, res: Response, url: string): SentenceLensError {
   const code = res.headers.get('x-error-code');
   const { modelId, settings, revision } = ctx;
+  if (code === 'RevisionNotFound') {
+    return new SentenceLensError('NOT_FOUND', `revision "${revision}" of model ${modelId} not found on ${settings.endpoint}; check the revision`);
+  }
+  if (code === 'EntryNotFound') {
+    return new SentenceLensError('NOT_FOUND', `${url} not found (HTTP ${res.status}): the file is not in ${modelId} at revision ${revision}`);
+  }
+  if (code === 'RepoNotFound' || res.status === 404) {
+    return new SentenceLensError(
+      'NOT_FOUND',
+      settings.token
+        ? `model ${modelId} not found on ${settings.endpoint} (or HF_TOKEN has no access to it); check the id`
+        : `model ${modelId} not found on ${settings.endpoint} (or private: set HF_TOKEN); check the id`,
+    );
+  }
+  if (code === 'GatedRepo') {
+    const page = `${settings.endpoint}/${modelId}`;
+    return new SentenceLensError(
+      'UNAUTHORIZED',
+      settings.token
+        ? `${modelId} is gated: accept its terms on ${page} with the account of HF_TOKEN (HTTP ${res.status})`
+        : `${modelId} is gated: accept its terms on ${page} and set HF_TOKEN to an access token of that account (HTTP ${res.status})`,
+    );
+  }
   if (res.status === 401) {
     return new SentenceLensError(
       'UNAUTHORIZED',
       settings.token
         ? `${settings.endpoint} rejected the token for ${modelId} (HTTP 401); check HF_TOKEN`
-        : `${modelId} on ${settings.endpoint} is gated or private (HTTP 401): accept its terms on the model page and set HF_TOKEN to an access token`,
+        : `${modelId} on ${settings.endpoint} needs authentication (HTTP 401): set HF_TOKEN to an access token`,
     );
   }
   if (res.status === 403) {
     return new SentenceLensError(
       'UNAUTHORIZED',
-      `access to ${modelId} on ${settings.endpoint} denied (HTTP 403): it is gated or private; accept its terms on the model page and set HF_TOKEN to a token with read access`,
+      `access to ${modelId} on ${settings.endpoint} denied (HTTP 403): HF_TOKEN needs read access to it`,
     );
-  }
-  if (res.status === 404 && code === 'RevisionNotFound') {
-    return new SentenceLensError('NOT_FOUND', `revision "${revision}" of model ${modelId} not found on ${settings.endpoint}; check the revision`);
-  }
-  if (res.status === 404) {
-    return new SentenceLensError('NOT_FOUND', `model ${modelId} not found on ${settings.endpoint}; check the id`);
   }
   return new SentenceLensError('NETWORK', `${settings.endpoint} answered HTTP ${res.status} for ${url}`);
 }

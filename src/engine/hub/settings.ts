@@ -32,9 +32,14 @@ function hfHome(env: NodeJS.ProcessEnv): string {
   return expandHome(env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'huggingface'));
 }
 
+/** The `hub` cache folder (the one holding `models--…`), as huggingface_hub finds it. */
+export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(expandHome(env.HF_HUB_CACHE ?? env.HUGGINGFACE_HUB_CACHE ?? join(hfHome(env), 'hub')));
+}
+
 /** Resolves the HF_* environment the way huggingface_hub does, including its legacy names. */
 export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
-  const cacheDir = expandHome(env.HF_HUB_CACHE ?? env.HUGGINGFACE_HUB_CACHE ?? join(hfHome(env), 'hub'));
+  const cacheDir = hubCacheDir(env);
   const endpoint = (env.HF_ENDPOINT || DEFAULT_ENDPOINT).replace(/\/+$/, '');
   let token = env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined;
   if (!token) {
@@ -47,7 +52,7 @@ export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
       token = undefined;
     }
   }
-  return { endpoint, cacheDir: resolve(cacheDir), offline: truthy(env.HF_HUB_OFFLINE), token };
+  return { endpoint, cacheDir, offline: truthy(env.HF_HUB_OFFLINE), token };
 }
 
 /** `models--org--name`, the folder name huggingface_hub uses. */

@@ -1,6 +1,8 @@
 /**
- * Deterministic Hugging Face-format BERT folders for tests and the offline model's starting
- * point: same options, byte-identical files, so failures reproduce.
+ * Deterministic Hugging Face-format model folders of each supported architecture, for tests,
+ * benchmarks and the offline model's starting point: same options, byte-identical files, so
+ * failures reproduce. The shape is given in BERT's config names and written in the
+ * architecture's own (DistilBERT's `dim`, `n_layers`, …).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -10,20 +12,32 @@ import { parse } from 'csv-parse/sync';
 import { SentenceLensError } from '../errors.js';
 import { Rng } from '../random.js';
 import { writeSafetensors } from '../weights/safetensors.js';
+import { architectureOf } from './architectures.js';
 import type { BertConfigJson } from './config-json.js';
-import { bertParameterShapes } from './bert-weights.js';
-import { parseBertConfig } from './config.js';
+import { parseModelConfig } from './config.js';
+import type { EncoderConfig, ModelType } from './encoder-config.js';
+import { byteLevelBpeTokenizer, type GeneratedTokenizer, mpnetWordPieceTokenizer, unigramTokenizer } from './generated-tokenizers.js';
 import { SAMPLE_SENTENCES } from './sample-sentences.js';
+import { parameterShapes } from './weights.js';
 import { buildVocab, PAD_ID, tokenizerConfigJson, tokenizerJson } from './wordpiece-vocab.js';
 
+/** WordPiece (BERT, DistilBERT; MPNet's has <s>/</s> specials), SentencePiece Unigram (XLM-R), byte-level BPE (RoBERTa). */
+export type TokenizerKind = 'wordpiece' | 'unigram' | 'bpe';
+
 export interface GenerateModelOptions {
+  /** The architecture (model_type); default bert. */
+  architecture?: ModelType;
+  /** Default: the architecture's own (XLM-R Unigram, RoBERTa BPE, the others WordPiece). */
+  tokenizer?: TokenizerKind;
+  /** The shape, in BERT's config.json names whatever the architecture. */
   config?: Partial<BertConfigJson>;
   seed?: number;
   texts?: readonly string[];
-  /** Exact vocabulary size; defaults to every word seen, capped at 8,000 entries. */
+  /** Exact vocabulary size; defaults to what the texts give (WordPiece: every word, capped at 8,000 entries). */
   vocabSize?: number;
-  prefix?: 'bert.' | '';
-  /** Adds masked-LM head tensors that a BertModel must ignore. */
+  /** Names carry the architecture's base-model prefix (`bert.`, `roberta.`, …), as task models save them. */
+  prefixed?: boolean;
+  /** Adds the architecture's masked-LM head tensors, which the backbone must ignore. */
   extraTensors?: boolean;
   pooler?: boolean;
   randomLayerNorm?: boolean;
@@ -56,30 +70,37 @@ export interface ParameterSpec {
   init: Init;
 }
 
-/** BertModel state-dict names and shapes in module order (Linear weights are [out, in]). */
-export function bertParameterSpecs(config: BertConfigJson, options: { prefix?: string; pooler?: boolean } = {}): ParameterSpec[] {
-  const p = options.prefix ?? '';
-  const H = config.hidden_size;
-  const shapes = [...bertParameterShapes(parseBertConfig(config, 'generated config'))];
-  if (options.pooler ?? true) shapes.push(['pooler.dense.weight', [H, H]], ['pooler.dense.bias', [H]]);
-  return shapes.map(([name, shape]) => ({ name: `${p}${name}`, shape, init: initFor(name) }));
-}
-
 function initFor(name: string): Init {
-  if (name.endsWith('LayerNorm.weight')) return 'ln-weight';
-  if (name.endsWith('LayerNorm.bias')) return 'ln-bias';
+  if (/(LayerNorm|layer_norm)\.weight$/.test(name)) return 'ln-weight';
+  if (/(LayerNorm|layer_norm)\.bias$/.test(name)) return 'ln-bias';
   return name.endsWith('.bias') ? 'bias' : 'weight';
 }
 
-function maskedLmSpecs(config: BertConfigJson): ParameterSpec[] {
-  const H = config.hidden_size;
-  return [
-    { name: 'cls.predictions.bias', shape: [config.vocab_size], init: 'bias' },
-    { name: 'cls.predictions.transform.dense.weight', shape: [H, H], init: 'weight' },
-    { name: 'cls.predictions.transform.dense.bias', shape: [H], init: 'bias' },
-    { name: 'cls.predictions.transform.LayerNorm.weight', shape: [H], init: 'ln-weight' },
-    { name: 'cls.predictions.transform.LayerNorm.bias', shape: [H], init: 'ln-bias' },
+/** State-dict names and shapes in module order (Linear weights are [out, in]), pooler last unless left out. */
+export function parameterSpecs(c: EncoderConfig, options: { prefixed?: boolean; pooler?: boolean } = {}): ParameterSpec[] {
+  const p = options.prefixed ? `${architectureOf(c).prefix}.` : '';
+  const shapes = [...parameterShapes(c)];
+  // DistilBertModel has no pooler.
+  if ((options.pooler ?? true) && c.modelType !== 'distilbert') shapes.push(['pooler.dense.weight', [c.hiddenSize, c.hiddenSize]], ['pooler.dense.bias', [c.hiddenSize]]);
+  return shapes.map(([name, shape]) => ({ name: `${p}${name}`, shape, init: initFor(name) }));
+}
+
+/** The masked-LM head each architecture's …ForMaskedLM saves beside the backbone (tied decoder weights are not saved). */
+function maskedLmSpecs(c: EncoderConfig): ParameterSpec[] {
+  const H = c.hiddenSize;
+  const V = c.vocabSize;
+  const robertaStyle: [string, number[]][] = [
+    ['lm_head.bias', [V]], ['lm_head.dense.weight', [H, H]], ['lm_head.dense.bias', [H]], ['lm_head.layer_norm.weight', [H]], ['lm_head.layer_norm.bias', [H]],
   ];
+  const heads: Record<ModelType, [string, number[]][]> = {
+    bert: [['cls.predictions.bias', [V]], ['cls.predictions.transform.dense.weight', [H, H]], ['cls.predictions.transform.dense.bias', [H]],
+      ['cls.predictions.transform.LayerNorm.weight', [H]], ['cls.predictions.transform.LayerNorm.bias', [H]]],
+    roberta: robertaStyle,
+    'xlm-roberta': robertaStyle,
+    distilbert: [['vocab_transform.weight', [H, H]], ['vocab_transform.bias', [H]], ['vocab_layer_norm.weight', [H]], ['vocab_layer_norm.bias', [H]], ['vocab_projector.bias', [V]]],
+    mpnet: robertaStyle,
+  };
+  return heads[c.modelType].map(([name, shape]) => ({ name, shape, init: initFor(name) }));
 }
 
 function fill(spec: ParameterSpec, rng: Rng, std: number, randomLayerNorm: boolean): Float32Array {
@@ -109,32 +130,73 @@ function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
+const DEFAULT_TOKENIZER: Record<ModelType, TokenizerKind> = { bert: 'wordpiece', distilbert: 'wordpiece', mpnet: 'wordpiece', roberta: 'bpe', 'xlm-roberta': 'unigram' };
+
+function makeTokenizer(modelType: ModelType, kind: TokenizerKind, texts: readonly string[], o: GenerateModelOptions, maxLength: number): GeneratedTokenizer {
+  const lowercase = o.lowercase ?? true;
+  const vocabSize = o.vocabSize ?? o.config?.vocab_size;
+  if (kind === 'unigram') return unigramTokenizer(texts, { vocabSize, maxLength });
+  if (kind === 'bpe') return byteLevelBpeTokenizer(texts, { vocabSize, maxLength });
+  if (modelType === 'mpnet') return mpnetWordPieceTokenizer(texts, { vocabSize, maxLength, lowercase });
+  const vocab = buildVocab(texts, { vocabSize, lowercase });
+  return {
+    files: {
+      'vocab.txt': `${vocab.join('\n')}\n`,
+      'tokenizer.json': json(tokenizerJson(vocab, lowercase)),
+      'tokenizer_config.json': json(tokenizerConfigJson(lowercase, maxLength)),
+    },
+    vocabSize: vocab.length,
+    padId: PAD_ID,
+  };
+}
+
+/**
+ * config.json for the architecture: the BERT-named shape mapped to its own fields, with its
+ * usual conventions (RoBERTa-style position tables 2 rows longer, LayerNorm eps 1e-5 where the
+ * real models use it) and the tokenizer's padding id where positions depend on it.
+ */
+function architectureConfig(modelType: ModelType, shape: Omit<BertConfigJson, 'vocab_size'>, tok: GeneratedTokenizer): Record<string, unknown> {
+  const arch = architectureOf({ modelType });
+  const offsetPositions = arch.positionPaddingId !== undefined;
+  const c: EncoderConfig = {
+    modelType,
+    vocabSize: tok.vocabSize,
+    hiddenSize: shape.hidden_size,
+    numLayers: shape.num_hidden_layers,
+    numHeads: shape.num_attention_heads,
+    intermediateSize: shape.intermediate_size,
+    maxPositions: shape.max_position_embeddings + (offsetPositions ? tok.padId + 1 : 0),
+    typeVocabSize: modelType === 'bert' ? shape.type_vocab_size : modelType === 'distilbert' || modelType === 'mpnet' ? 0 : 1,
+    layerNormEps: modelType === 'distilbert' ? 1e-12 : offsetPositions && shape.layer_norm_eps === TINY.layer_norm_eps ? 1e-5 : shape.layer_norm_eps,
+    hiddenDropout: shape.hidden_dropout_prob,
+    attentionDropout: shape.attention_probs_dropout_prob,
+    // BERT numbers positions from 0 whatever the padding; multilingual BERTs keep BertConfig's pad 0 beside a <pad> of 1.
+    padTokenId: modelType === 'bert' ? shape.pad_token_id : tok.padId,
+    relativeAttentionBuckets: modelType === 'mpnet' ? 32 : 0,
+  };
+  const raw = modelType === 'bert' ? { ...shape } : { initializer_range: shape.initializer_range };
+  return arch.configJson(c, raw);
+}
+
 export async function generateModelFolder(dir: string, options: GenerateModelOptions = {}): Promise<void> {
-  const lowercase = options.lowercase ?? true;
-  const vocab = buildVocab(options.texts ?? SAMPLE_SENTENCES, {
-    vocabSize: options.vocabSize ?? options.config?.vocab_size,
-    lowercase,
-  });
+  const modelType = options.architecture ?? 'bert';
+  const shape = { ...TINY, ...options.config };
+  const tok = makeTokenizer(modelType, options.tokenizer ?? DEFAULT_TOKENIZER[modelType], options.texts ?? SAMPLE_SENTENCES, options, shape.max_position_embeddings);
   // The vocabulary decides vocab_size, whatever the partial config said.
-  const config: BertConfigJson = { ...TINY, ...options.config, vocab_size: vocab.length };
-  parseBertConfig(config, 'generated config');
+  const configJson = architectureConfig(modelType, shape, tok);
+  const config = parseModelConfig(configJson, 'generated config');
 
   const rng = new Rng(options.seed ?? 1);
-  const specs = bertParameterSpecs(config, { prefix: options.prefix ?? '', pooler: options.pooler ?? true });
+  const specs = parameterSpecs(config, { prefixed: options.prefixed, pooler: options.pooler });
   if (options.extraTensors) specs.push(...maskedLmSpecs(config));
   const tensors: [string, { shape: number[]; data: Float32Array }][] = specs.map((s) => [
     s.name,
-    { shape: s.shape, data: fill(s, rng, config.initializer_range, options.randomLayerNorm ?? false) },
+    { shape: s.shape, data: fill(s, rng, shape.initializer_range, options.randomLayerNorm ?? false) },
   ]);
 
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'config.json'), json(config));
-  await writeFile(join(dir, 'vocab.txt'), `${vocab.join('\n')}\n`);
-  await writeFile(join(dir, 'tokenizer.json'), json(tokenizerJson(vocab, lowercase)));
-  await writeFile(
-    join(dir, 'tokenizer_config.json'),
-    json(tokenizerConfigJson(lowercase, config.max_position_embeddings)),
-  );
+  await writeFile(join(dir, 'config.json'), json(configJson));
+  for (const [name, text] of Object.entries(tok.files)) await writeFile(join(dir, name), text);
   await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
 }
 

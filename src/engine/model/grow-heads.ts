@@ -6,7 +6,7 @@
  * their meaning, and tasks.json written from the result records that order.
  */
 import { Rng } from '../random.js';
-import type { Tensor } from './bert-weights.js';
+import type { Tensor } from './tensor.js';
 import { type TaskSpec, validateTask } from './heads.js';
 
 export interface GrownHeads {

@@ -6,7 +6,7 @@
  */
 import { Graph } from '../graph/index.js';
 import { createSession, ort, type Session } from '../runtime/session.js';
-import type { Tensor } from './bert-weights.js';
+import type { Tensor } from './tensor.js';
 import { buildHead, checkHeadWeights, probabilities, type TaskSpec } from './heads.js';
 
 export interface TaskProbabilities {

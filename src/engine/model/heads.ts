@@ -5,7 +5,7 @@
 import { type Graph, type Value, gelu, linear, softmax } from '../graph/index.js';
 import { SentenceLensError } from '../errors.js';
 import { Rng } from '../random.js';
-import type { Tensor } from './bert-weights.js';
+import type { Tensor } from './tensor.js';
 
 export interface TaskSpec {
   readonly name: string;

@@ -4,9 +4,9 @@
  * The same graph is what `export` writes.
  */
 import { type FloatType, Graph, type Value, cast, l2Normalize } from '../graph/index.js';
-import { buildBertEncoder, encoderInputs } from './bert.js';
-import type { Tensor } from './bert-weights.js';
-import type { BertConfig } from './config.js';
+import { buildEncoder, encoderInputs } from './encoder.js';
+import type { EncoderConfig } from './encoder-config.js';
+import type { Tensor } from './tensor.js';
 import { buildHead, probabilities, type TaskSpec } from './heads.js';
 import { pool, type Pooling } from './pooling.js';
 import { type Int8Options, type Precision, precisionGraphOptions } from './precision.js';
@@ -24,7 +24,7 @@ export interface InferenceGraphOptions {
 }
 
 export function buildInferenceGraph(
-  config: BertConfig,
+  config: EncoderConfig,
   backbone: ReadonlyMap<string, Tensor>,
   heads: ReadonlyMap<string, Tensor>,
   options: InferenceGraphOptions,
@@ -33,8 +33,7 @@ export function buildInferenceGraph(
   const g = new Graph({ floatType: options.floatType ?? precision.floatType, lowerLinear: precision.lowerLinear, name: 'sentence_lens_inference' });
   // Callers read float32 (or the float64 of the parity tests) whatever the graph computes in.
   const output = (v: Value, name: string) => g.output(v.dtype === 'float16' ? cast(g, v, 'float32') : v, name);
-  const inputs = encoderInputs(g);
-  const enc = buildBertEncoder(g, config, backbone, inputs);
+  const enc = buildEncoder(g, config, backbone, encoderInputs(g, config));
   const pooled = pool(g, enc.tokens, enc.maskFloat, options.pooling);
   output(options.normalize ? l2Normalize(g, pooled) : pooled, 'sentence_embedding');
   if (options.tokenStatesOutput) output(enc.tokens, options.tokenStatesOutput);

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SentenceLensError } from '../errors.js';
 import { type DownloadOptions, resolveModel } from '../hub.js';
+import { hasModelWeights } from '../weights/model-weights.js';
 import { hasHeads } from './tasks-file.js';
 import { parseTasksFile } from './tasks-file.js';
 import { readFile } from 'node:fs/promises';
@@ -23,7 +24,7 @@ export interface ModelSource {
 export async function resolveModelSource(idOrPath: string, opts: DownloadOptions = {}): Promise<ModelSource> {
   const loc = await resolveModel(idOrPath, opts);
   const dir = loc.dir;
-  if (existsSync(join(dir, 'model.safetensors')) || !existsSync(join(dir, 'tasks.json'))) {
+  if (hasModelWeights(dir) || !existsSync(join(dir, 'tasks.json'))) {
     return { backboneDir: dir, headsDir: hasHeads(dir) ? dir : undefined, modelId: loc.commit ? loc.modelId : '', commit: loc.commit };
   }
   // Heads-only checkpoint: find its backbone.

@@ -7,7 +7,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SentenceLensError } from '../errors.js';
 import { readSafetensors, writeSafetensors } from '../weights/safetensors.js';
-import type { Tensor } from './bert-weights.js';
+import type { Tensor } from './tensor.js';
 import { checkHeadWeights, type TaskSpec, validateTask } from './heads.js';
 import { isPooling, POOLINGS, type Pooling } from '../choices.js';
 

@@ -3,8 +3,8 @@
  * of the CPU and each available accelerator, measured on this model's graph (device-measure.ts).
  */
 import { join } from 'node:path';
-import { defaultCacheDir } from '../default-heads.js';
-import type { BertConfig } from '../model/config.js';
+import { defaultCacheDir } from '../cache-dir.js';
+import type { EncoderConfig } from '../model/encoder-config.js';
 import { type AdapterKind, webgpuAdapterKind } from './adapter.js';
 import { type Device, type DeviceSetting, chooseDevice } from './device.js';
 import { type Measurement, measuredAutoChoice } from './device-measure.js';
@@ -30,14 +30,14 @@ export function deviceCacheFile(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Median ms of a warm batch of the graph on `device` (one untimed run first: shaders, arenas). */
-export async function timeBatch(graph: Uint8Array, config: BertConfig, device: Device): Promise<number> {
+export async function timeBatch(graph: Uint8Array, config: EncoderConfig, device: Device): Promise<number> {
   const session = await createSession(graph, device);
   try {
     const n = BATCH * SEQ;
     const ids = new BigInt64Array(n);
     // Ordinary ids past the special tokens, the same on every run.
     for (let i = 0; i < n; i++) ids[i] = BigInt(Math.min(config.vocabSize - 1, 100 + ((i * 7919) % 1000)));
-    const feeds = encoderFeeds({ inputIds: ids, attentionMask: new BigInt64Array(n).fill(1n), tokenTypeIds: new BigInt64Array(n) }, BATCH, SEQ);
+    const feeds = encoderFeeds({ inputIds: ids, attentionMask: new BigInt64Array(n).fill(1n), tokenTypeIds: new BigInt64Array(n) }, BATCH, SEQ, config);
     await session.run(feeds);
     const times: number[] = [];
     for (let r = 0; r < TIMED_RUNS; r++) {
@@ -51,7 +51,7 @@ export async function timeBatch(graph: Uint8Array, config: BertConfig, device: D
   }
 }
 
-export async function inferenceDevice(setting: DeviceSetting, graph: Uint8Array, config: BertConfig, log?: (m: string) => void): Promise<InferenceDevice> {
+export async function inferenceDevice(setting: DeviceSetting, graph: Uint8Array, config: EncoderConfig, log?: (m: string) => void): Promise<InferenceDevice> {
   if (setting !== 'auto') {
     const c = await chooseDevice(setting);
     return { ...c, ...(c.device === 'webgpu' ? { adapter: webgpuAdapterKind() } : {}) };

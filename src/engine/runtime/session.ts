@@ -1,5 +1,7 @@
 /** ONNX Runtime sessions over graph bytes, on the chosen device. */
 import ort from 'onnxruntime-node';
+import { architectureOf } from '../model/architectures.js';
+import type { EncoderConfig } from '../model/encoder-config.js';
 import type { Device } from './device.js';
 
 export type Session = ort.InferenceSession;
@@ -29,16 +31,17 @@ export async function createSession(model: Uint8Array, device: Device, options: 
   });
 }
 
-/** The encoder's feeds from a padded, row-major [batch, seqLen] batch. */
+/** The encoder's feeds from a padded, row-major [batch, seqLen] batch (token types only where the architecture takes them). */
 export function encoderFeeds(
   b: { readonly inputIds: BigInt64Array; readonly attentionMask: BigInt64Array; readonly tokenTypeIds: BigInt64Array },
   batch: number,
   seqLen: number,
+  config: Pick<EncoderConfig, 'modelType'>,
 ): Record<string, ort.Tensor> {
   const shape = [batch, seqLen];
   return {
     input_ids: new ort.Tensor('int64', b.inputIds, shape),
     attention_mask: new ort.Tensor('int64', b.attentionMask, shape),
-    token_type_ids: new ort.Tensor('int64', b.tokenTypeIds, shape),
+    ...(architectureOf(config).tokenTypeInput ? { token_type_ids: new ort.Tensor('int64', b.tokenTypeIds, shape) } : {}),
   };
 }

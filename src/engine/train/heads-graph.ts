@@ -5,7 +5,7 @@
  */
 import { SentenceLensError } from '../errors.js';
 import { Graph } from '../graph/index.js';
-import type { Tensor } from '../model/bert-weights.js';
+import type { Tensor } from '../model/tensor.js';
 import type { TaskSpec } from '../model/heads.js';
 import { ort } from '../runtime/session.js';
 import { addHeadsLossesAndGrads, addTaskInputs, type HeadsLossOptions, type TrainingGraph } from './train-graph.js';

@@ -23,7 +23,7 @@
  *   await headsTrainer.release();
  */
 import { SentenceLensError } from '../errors.js';
-import type { Tensor } from '../model/bert-weights.js';
+import type { Tensor } from '../model/tensor.js';
 import type { TaskSpec } from '../model/heads.js';
 import type { Device } from '../runtime/device.js';
 import { createSession, ort, type Session } from '../runtime/session.js';

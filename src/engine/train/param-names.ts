@@ -1,8 +1,9 @@
 /**
- * Which part of the model a trainable tensor belongs to, decided by its name: Hugging Face
- * BertModel names without prefix (`embeddings.*`, `encoder.layer.{i}.*`, `pooler.*`) and task
- * heads (`heads.<task>.*`). Freeze policies, layer-wise LR decay and weight-decay exclusion all
- * read names through here, so they agree on what a name means.
+ * Which part of the model a trainable tensor belongs to, decided by its name: the backbone's
+ * Hugging Face names without prefix (`embeddings.*`; layers `encoder.layer.{i}.*`, DistilBERT's
+ * `transformer.layer.{i}.*`; MPNet's shared `encoder.relative_attention_bias.*`; `pooler.*`)
+ * and task heads (`heads.<task>.*`). Freeze policies, layer-wise LR decay and weight-decay
+ * exclusion all read names through here, so they agree on what a name means.
  */
 import { SentenceLensError } from '../errors.js';
 
@@ -12,11 +13,17 @@ export type ParameterGroup =
   | { readonly kind: 'pooler' }
   | { readonly kind: 'head'; readonly task: string };
 
-const LAYER = /^encoder\.layer\.(0|[1-9]\d*)\./;
+const LAYER = /^(?:encoder|transformer)\.layer\.(0|[1-9]\d*)\./;
+/**
+ * MPNet's relative position bias belongs to no layer (every layer adds it); like the position
+ * embeddings it encodes where tokens are, so it goes with the embeddings: frozen with them,
+ * and given the embeddings' learning rate under layer-wise decay.
+ */
+const RELATIVE_POSITION_BIAS = 'encoder.relative_attention_bias.';
 const HEAD = /^heads\.([^.]+)\./;
 
 export function parameterGroup(name: string): ParameterGroup {
-  if (name.startsWith('embeddings.')) return { kind: 'embeddings' };
+  if (name.startsWith('embeddings.') || name.startsWith(RELATIVE_POSITION_BIAS)) return { kind: 'embeddings' };
   const layer = LAYER.exec(name);
   if (layer) return { kind: 'layer', index: Number(layer[1]) };
   if (name.startsWith('pooler.')) return { kind: 'pooler' };
@@ -24,7 +31,7 @@ export function parameterGroup(name: string): ParameterGroup {
   if (head) return { kind: 'head', task: head[1]! };
   throw new SentenceLensError(
     'BAD_ARGUMENT',
-    `parameter "${name}" is not a BertModel parameter (embeddings.*, encoder.layer.<i>.*, pooler.*) or a head parameter (heads.<task>.*)`,
+    `parameter "${name}" is not a backbone parameter (embeddings.*, encoder.layer.<i>.* or transformer.layer.<i>.*, pooler.*) or a head parameter (heads.<task>.*)`,
   );
 }
 
@@ -39,9 +46,10 @@ export function groupKey(g: ParameterGroup): string {
 }
 
 /**
- * Parameters that get no weight decay: biases and LayerNorm weights (the usual BERT recipe,
- * as in Hugging Face's Trainer: `["bias", "LayerNorm.weight"]`).
+ * Parameters that get no weight decay, as Hugging Face's Trainer decides: LayerNorm weights
+ * (BERT's `LayerNorm`, DistilBERT's `sa_layer_norm` / `output_layer_norm`) and anything whose
+ * name says bias (which includes MPNet's relative attention bias table).
  */
 export function isNoDecayParameter(name: string): boolean {
-  return name.endsWith('.bias') || name.endsWith('LayerNorm.weight');
+  return name.endsWith('.bias') || name.startsWith(RELATIVE_POSITION_BIAS) || /(LayerNorm|layer_norm)\.weight$/.test(name);
 }

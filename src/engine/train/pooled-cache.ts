@@ -10,6 +10,7 @@ import { mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SentenceLensError } from '../errors.js';
 import { SentenceModel } from '../inference.js';
+import { maxSequenceLength } from '../model/architectures.js';
 import type { LoadedModel } from '../model/load.js';
 import type { Pooling } from '../model/pooling.js';
 import type { DeviceSetting } from '../runtime/device.js';
@@ -54,6 +55,9 @@ const DEFAULT_DISK_ENTRIES = 16;
  * Pooled sentence vectors [n, hidden] (row i is texts[i]). Returned arrays are copies: the
  * caller may keep or modify them.
  */
+/** What identifies a model in the cache key (its folder, source and shape; not its weights in memory). */
+type KeyedModel = Pick<LoadedModel, 'dir' | 'source' | 'config'>;
+
 export class PooledCache {
   readonly stats: PooledCacheStats = { memoryHits: 0, diskHits: 0, computed: 0, sessionRuns: 0 };
   /** Key → pooled matrix, least recently used first. */
@@ -72,7 +76,7 @@ export class PooledCache {
   }
 
   /** The cache key (a hex SHA-256) for these texts and options. */
-  static async key(model: LoadedModel, texts: readonly string[], opts: Pick<PooledCacheOptions, 'pooling' | 'maxLength' | 'weightsKey'>): Promise<string> {
+  static async key(model: KeyedModel, texts: readonly string[], opts: Pick<PooledCacheOptions, 'pooling' | 'maxLength' | 'weightsKey'>): Promise<string> {
     const h = createHash('sha256');
     const part = (s: string) => {
       h.update(`${Buffer.byteLength(s)}:`);
@@ -82,20 +86,29 @@ export class PooledCache {
     part(opts.weightsKey ?? (await weightsIdentity(model)));
     part(JSON.stringify(model.config));
     part(opts.pooling);
-    part(String(Math.min(opts.maxLength, model.config.maxPositions)));
+    part(String(Math.min(opts.maxLength, maxSequenceLength(model.config))));
     part(String(texts.length));
     for (const t of texts) part(t);
     return h.digest('hex');
   }
 
   async compute(model: LoadedModel, texts: readonly string[], opts: PooledCacheOptions): Promise<Float32Array> {
+    return this.computeWith(model, texts, opts, () => embed(model, texts, opts, () => this.stats.sessionRuns++));
+  }
+
+  /**
+   * As compute, but a miss is filled by `embedAll` (the pooled vectors of all `texts`, row by
+   * row): for a caller that already holds a session giving pooled vectors (a served model
+   * without heads-side normalization), whose weights live only in ONNX Runtime.
+   */
+  async computeWith(model: KeyedModel, texts: readonly string[], opts: PooledCacheOptions, embedAll: () => Promise<Float32Array>): Promise<Float32Array> {
     const key = await PooledCache.key(model, texts, opts);
     const found = this.fromMemory(key) ?? (await this.fromDisk(key, texts.length, model.config.hiddenSize, opts));
     if (found) {
       opts.onProgress?.(texts.length, texts.length);
       return found.slice();
     }
-    const pooled = await embed(model, texts, opts, () => this.stats.sessionRuns++);
+    const pooled = await embedAll();
     this.stats.computed++;
     this.remember(key, pooled);
     if (opts.cacheDir) await writeCacheFile(opts.cacheDir, key, pooled, [texts.length, model.config.hiddenSize], opts);
@@ -157,8 +170,8 @@ async function fileIdentity(path: string): Promise<string> {
   }
 }
 
-async function weightsIdentity(model: LoadedModel): Promise<string> {
-  const files = await Promise.all(['model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) => fileIdentity(join(model.dir, f))));
+async function weightsIdentity(model: KeyedModel): Promise<string> {
+  const files = await Promise.all(['model.safetensors', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer_config.json'].map((f) => fileIdentity(join(model.dir, f))));
   return [model.source.modelId, model.source.commit, ...files].join('\n');
 }
 

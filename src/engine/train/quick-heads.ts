@@ -13,7 +13,7 @@
  *   r.heads  → new head weights;  r.unfit → [{ row, task, predicted }]
  */
 import { SentenceLensError } from '../errors.js';
-import type { Tensor } from '../model/bert-weights.js';
+import type { Tensor } from '../model/tensor.js';
 import type { TaskSpec } from '../model/heads.js';
 import { Rng } from '../random.js';
 import type { RowLabels } from './heads-graph.js';

@@ -19,8 +19,8 @@
 import {
   type Graph, type Value, add, adamwStepScalars, adamwUpdate, clipScale, globalNorm, min, mul, sgdUpdate,
 } from '../graph/index.js';
-import type { Tensor } from '../model/bert-weights.js';
-import type { BertConfig } from '../model/config.js';
+import type { Tensor } from '../model/tensor.js';
+import type { EncoderConfig } from '../model/encoder-config.js';
 import type { TaskSpec } from '../model/heads.js';
 import { isNoDecayParameter } from './param-names.js';
 import { buildTrainingGraph, type TrainingGraphOptions } from './train-graph.js';
@@ -67,7 +67,7 @@ export const STEP_INPUT = 'optimizer_step';
 export const newName = (input: string): string => `new:${input}`;
 
 export function buildResidentGraph(
-  config: BertConfig,
+  config: EncoderConfig,
   backbone: ReadonlyMap<string, Tensor>,
   heads: ReadonlyMap<string, Tensor>,
   tasks: readonly TaskSpec[],

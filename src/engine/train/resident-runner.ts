@@ -11,7 +11,7 @@
  * the device instead of float64 per element on the host.
  */
 import { SentenceLensError } from '../errors.js';
-import type { Tensor } from '../model/bert-weights.js';
+import type { Tensor } from '../model/tensor.js';
 import { DeviceState, disposeIfDevice, type StateEntry } from '../runtime/device-state.js';
 import { createSession, ort, type Session } from '../runtime/session.js';
 import { runCounted, TransferCounter } from '../runtime/transfers.js';
@@ -162,7 +162,7 @@ class ResidentEngine implements StepEngine {
   }
 
   private batch(batch: RunnerBatch, seed: bigint): Record<string, ort.Tensor> {
-    const feeds = batchFeeds(batch.data, this.o.tasks);
+    const feeds = batchFeeds(batch.data, this.o.tasks, this.o.config);
     if (this.o.dropout) feeds['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([seed]), []);
     return feeds;
   }
@@ -172,7 +172,7 @@ class ResidentEngine implements StepEngine {
   }
 
   async evaluate(batch: RunnerBatch): Promise<EvalOutput> {
-    const feeds = { ...batchFeeds(batch.data, this.o.tasks), ...Object.fromEntries(this.g.ev.inputs.map((p) => [p.input, this.state.get(p.name)])) };
+    const feeds = { ...batchFeeds(batch.data, this.o.tasks, this.o.config), ...Object.fromEntries(this.g.ev.inputs.map((p) => [p.input, this.state.get(p.name)])) };
     const out = await runCounted(this.s.ev, this.o.device, feeds, this.transfers);
     const losses: Record<string, number> = {};
     const logits: Record<string, Float32Array> = {};

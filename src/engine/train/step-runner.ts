@@ -11,9 +11,9 @@
  */
 import type { CollatedBatch } from '../data/dataset.js';
 import { Graph, type Value } from '../graph/index.js';
-import { buildBertEncoder, encoderInputs } from '../model/bert.js';
-import type { Tensor } from '../model/bert-weights.js';
-import type { BertConfig } from '../model/config.js';
+import { buildEncoder, encoderInputs } from '../model/encoder.js';
+import type { EncoderConfig } from '../model/encoder-config.js';
+import type { Tensor } from '../model/tensor.js';
 import { buildHead, type TaskSpec } from '../model/heads.js';
 import { pool, type Pooling } from '../model/pooling.js';
 import type { Device } from '../runtime/device.js';
@@ -55,7 +55,7 @@ export interface StepRunner {
 }
 
 export interface RunnerOptions {
-  readonly config: BertConfig;
+  readonly config: EncoderConfig;
   /** All backbone and head tensors by name; trainable ones are read each step. */
   readonly params: ParameterSet;
   readonly tasks: readonly TaskSpec[];
@@ -97,7 +97,7 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
   const evalSession = await createSession(ev.graph.toBytes(), options.device);
   const hasDropoutInput = !!options.dropout;
 
-  const dataFeeds = (b: CollatedBatch) => batchFeeds(b, tasks);
+  const dataFeeds = (b: CollatedBatch) => batchFeeds(b, tasks, config);
   const paramFeeds = (list: readonly { name: string; input: string; shape: readonly number[] }[]): Record<string, ort.Tensor> =>
     Object.fromEntries(list.map((p) => [p.input, new ort.Tensor('float32', params.get(p.name), [...p.shape])]));
   const scalar = (t: ort.Tensor | undefined): number => (t ? (t.data as Float32Array)[0]! : 0);
@@ -135,8 +135,8 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
 }
 
 /** The batch's feeds: encoder inputs, and labels_<task> / mask_<task> per task. */
-export function batchFeeds(b: CollatedBatch, tasks: readonly TaskSpec[]): Record<string, ort.Tensor> {
-  const feeds = encoderFeeds(b, b.size, b.seqLen);
+export function batchFeeds(b: CollatedBatch, tasks: readonly TaskSpec[], config: Pick<EncoderConfig, 'modelType'>): Record<string, ort.Tensor> {
+  const feeds = encoderFeeds(b, b.size, b.seqLen, config);
   for (const t of tasks) {
     feeds[`labels_${t.name}`] = new ort.Tensor('int64', b.labels[t.name]!, [b.size]);
     feeds[`mask_${t.name}`] = new ort.Tensor('float32', b.masks[t.name]!, [b.size]);
@@ -149,7 +149,7 @@ export function batchFeeds(b: CollatedBatch, tasks: readonly TaskSpec[]): Record
  * their metrics are still reported). Trainable parameters are inputs, as in training.
  */
 export function buildEvalGraph(
-  config: BertConfig,
+  config: EncoderConfig,
   backbone: ReadonlyMap<string, Tensor>,
   heads: ReadonlyMap<string, Tensor>,
   tasks: readonly TaskSpec[],
@@ -157,7 +157,7 @@ export function buildEvalGraph(
   isTrainable: (name: string) => boolean,
 ): { graph: Graph; inputs: { name: string; input: string }[] } {
   const g = new Graph({ name: 'sentence_lens_eval' });
-  const enc = buildBertEncoder(g, config, backbone, encoderInputs(g), { isTrainable });
+  const enc = buildEncoder(g, config, backbone, encoderInputs(g, config), { isTrainable });
   const pooled = pool(g, enc.tokens, enc.maskFloat, pooling);
   const params = new Map<string, Value>(enc.params);
   const losses = tasks.map((t) => {

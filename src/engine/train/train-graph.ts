@@ -5,9 +5,9 @@
  * ones are initializers and get no backward nodes.
  */
 import { Graph, type Value, dropout as applyDropout, grad } from '../graph/index.js';
-import { buildBertEncoder, encoderInputs } from '../model/bert.js';
-import type { Tensor } from '../model/bert-weights.js';
-import type { BertConfig } from '../model/config.js';
+import { buildEncoder, encoderInputs } from '../model/encoder.js';
+import type { EncoderConfig } from '../model/encoder-config.js';
+import type { Tensor } from '../model/tensor.js';
 import { buildHead, type TaskSpec } from '../model/heads.js';
 import { pool, type Pooling } from '../model/pooling.js';
 import { multiTaskLoss } from './losses.js';
@@ -52,21 +52,21 @@ export interface TrainingGraph {
 }
 
 /**
- * Inputs: input_ids, attention_mask, token_type_ids (int64 [batch, seq]); per task
+ * Inputs: input_ids, attention_mask, and token_type_ids for BERT (int64 [batch, seq]); per task
  * labels_<task> (int64 [batch]) and mask_<task> (float [batch], 1 where the row has a label);
  * dropout_seed (int64 scalar) when dropout is on. Outputs: loss, loss_<task>, logits_<task>,
  * grad:<param>. A head whose task has loss weight 0 cannot learn anything, so its parameters
  * are frozen here whatever `isTrainable` says, rather than handed to the optimizer with zeros.
  */
 export function buildTrainingGraph(
-  config: BertConfig,
+  config: EncoderConfig,
   backbone: ReadonlyMap<string, Tensor>,
   heads: ReadonlyMap<string, Tensor>,
   tasks: readonly TaskSpec[],
   options: TrainingGraphOptions,
 ): TrainingGraph {
   const g = new Graph({ floatType: options.floatType, name: 'sentence_lens_training' });
-  const inputs = encoderInputs(g);
+  const inputs = encoderInputs(g, config);
   const taskInputs = addTaskInputs(g, tasks);
   const seed = options.dropout ? g.input('dropout_seed', 'int64', []) : undefined;
   let salt = 0;
@@ -74,7 +74,7 @@ export function buildTrainingGraph(
     ? (g: Graph, x: Value, _site: string, rate: number) => applyDropout(g, x, options.dropout!.rate ?? rate, seed, salt++)
     : undefined;
 
-  const enc = buildBertEncoder(g, config, backbone, inputs, { isTrainable: options.isTrainable, dropout: drop });
+  const enc = buildEncoder(g, config, backbone, inputs, { isTrainable: options.isTrainable, dropout: drop });
   const pooled = pool(g, enc.tokens, enc.maskFloat, options.pooling);
   return { graph: g, ...addHeadsLossesAndGrads(g, pooled, heads, tasks, taskInputs, options, enc.params) };
 }

@@ -1,9 +1,9 @@
 /**
- * A run's checkpoints: a full checkpoint (Hugging Face BertModel folder + heads) when the
+ * A run's checkpoints: a full checkpoint (Hugging Face folder of the backbone's class + heads) when the
  * backbone trains, a heads-only one naming its base when it is frozen; `last` also carries
  * the training state. Each is written to a temp folder and swapped in (atomic).
  */
-import type { Tensor } from '../model/bert-weights.js';
+import type { Tensor } from '../model/tensor.js';
 import { saveFullCheckpoint, saveHeadsOnlyCheckpoint } from '../weights/checkpoint.js';
 import type { OptimizerState } from './optimizer.js';
 import type { RunSetup } from './trainer-setup.js';
@@ -25,6 +25,7 @@ export async function saveRunCheckpoint(dir: string, setup: RunSetup, state?: { 
       tasks: { tasks, pooling },
       tokenizerDir: model.dir,
       sentenceTransformers: { pooling, normalize: false, maxLength: setup.options.maxLength, lowercase: setup.lowercase },
+      dtype: setup.options.saveDtype === 'source' ? model.weightsDtype : 'F32',
     }, extra);
   } else {
     await saveHeadsOnlyCheckpoint(dir, { heads, tasks: { tasks, pooling, base: setup.base } }, extra);

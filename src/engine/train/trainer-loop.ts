@@ -72,7 +72,7 @@ export interface LoopResult {
 }
 
 /** Mean losses over a window of steps. */
-class LossWindow {
+export class LossWindow {
   n = 0;
   private loss = 0;
   private readonly losses: Record<string, number> = {};

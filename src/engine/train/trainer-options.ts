@@ -51,6 +51,11 @@ export interface TrainOptions {
   /** Stop after this many evaluations in a row without a lower validation loss. */
   readonly patience?: number;
   readonly pooling?: Pooling;
+  /**
+   * dtype of a full checkpoint's model.safetensors: float32 (default), or `source`: what the
+   * base model was stored in (F16/BF16 weights are trained in fp32 and rounded back on save).
+   */
+  readonly saveDtype?: 'float32' | 'source';
 }
 
 export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling'>> &
@@ -90,6 +95,7 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
   if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) bad(`seed must be a whole number, got ${o.seed}`);
   if (o.optimizer !== undefined && o.optimizer !== 'adamw' && o.optimizer !== 'sgd') bad(`unknown optimizer "${String(o.optimizer)}"; accepted: adamw, sgd`);
   if (o.onBadRow !== undefined && o.onBadRow !== 'error' && o.onBadRow !== 'skip') bad(`on bad row must be error or skip, got "${String(o.onBadRow)}"`);
+  if (o.saveDtype !== undefined && o.saveDtype !== 'float32' && o.saveDtype !== 'source') bad(`save dtype must be float32 or source, got "${String(o.saveDtype)}"`);
   for (const [t, w] of Object.entries(o.lossWeights ?? {})) nonNeg(`loss weight of task '${t}'`, w);
   parseFreezePolicy(o.freeze ?? 'none');
   if (o.device !== undefined) parseDevice(o.device);
@@ -116,5 +122,6 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     onBadRow: o.onBadRow ?? 'error',
     gradAccum: o.gradAccum ?? 1,
     evalEvery: o.evalEvery ?? 0,
+    saveDtype: o.saveDtype ?? 'float32',
   };
 }

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Dataset, loadDataset } from '../data/dataset.js';
 import type { DownloadOptions } from '../hub.js';
-import type { Tensor } from '../model/bert-weights.js';
+import type { Tensor } from '../model/tensor.js';
+import { maxSequenceLength } from '../model/architectures.js';
 import { initHeadWeights, type TaskSpec } from '../model/heads.js';
 import { type LoadedModel, loadModel } from '../model/load.js';
 import type { Pooling } from '../model/pooling.js';
@@ -59,7 +60,7 @@ export async function prepareRun(
     tasks: taskColumns,
     labelVocab: vocab,
     onBadRow: options.onBadRow,
-    maxLength: Math.min(options.maxLength, model.config.maxPositions),
+    maxLength: Math.min(options.maxLength, maxSequenceLength(model.config)),
     tokenizer: model.tokenizer,
     split: from.state ? { train: from.state.data.trainLines, val: from.state.data.valLines } : undefined,
   });

@@ -1,10 +1,12 @@
 /**
- * Checkpoint folders. A full checkpoint is a Hugging Face BertModel folder (Python's
- * `BertModel.from_pretrained` and `SentenceTransformer` load it) plus our task heads; a
- * heads-only checkpoint holds just the heads and names the backbone it belongs to.
+ * Checkpoint folders. A full checkpoint is a Hugging Face folder of the backbone's own class
+ * (BertModel, RobertaModel, XLMRobertaModel, DistilBertModel, MPNetModel: Python's
+ * `from_pretrained` and `SentenceTransformer` load it) plus our task heads; a heads-only
+ * checkpoint holds just the heads and names the backbone it belongs to.
  *
- *   config.json            BertConfig as transformers writes it for BertModel
- *   model.safetensors      BertModel state dict, un-prefixed names, metadata {"format":"pt"}
+ *   config.json            the architecture's config as transformers writes it for its model class
+ *   model.safetensors      that class's state dict, un-prefixed names, metadata {"format":"pt"},
+ *                          F32 unless the source's dtype (F16/BF16) is asked for
  *   tokenizer files        copied from the base model
  *   modules.json, sentence_bert_config.json, 1_Pooling/config.json   sentence-transformers
  *   tasks.json, heads.safetensors                                     our task heads
@@ -12,39 +14,21 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Tensor } from '../model/bert-weights.js';
-import type { BertConfig } from '../model/config.js';
+import { architectureOf } from '../model/architectures.js';
+import type { EncoderConfig } from '../model/encoder-config.js';
 import type { Pooling } from '../model/pooling.js';
 import type { TasksFile } from '../model/tasks-file.js';
 import { writeHeads } from '../model/tasks-file.js';
-import { writeSafetensors } from './safetensors.js';
+import type { Tensor } from '../model/tensor.js';
+import { TOKENIZER_FILES } from '../model/tokenizer-files.js';
+import { hasModelWeights, WEIGHTS_FILE } from './model-weights.js';
+import { type SafetensorsFloatDtype, writeSafetensors } from './safetensors.js';
 
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'];
+const TORCH_DTYPE: Record<SafetensorsFloatDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
 
-/** config.json with the fields and values transformers' BertConfig.save_pretrained writes. */
-export function huggingFaceBertConfig(c: BertConfig, raw: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    ...raw,
-    architectures: ['BertModel'],
-    attention_probs_dropout_prob: c.attentionDropout,
-    classifier_dropout: raw['classifier_dropout'] ?? null,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: c.hiddenDropout,
-    hidden_size: c.hiddenSize,
-    initializer_range: raw['initializer_range'] ?? 0.02,
-    intermediate_size: c.intermediateSize,
-    layer_norm_eps: c.layerNormEps,
-    max_position_embeddings: c.maxPositions,
-    model_type: 'bert',
-    num_attention_heads: c.numHeads,
-    num_hidden_layers: c.numLayers,
-    pad_token_id: c.padTokenId,
-    position_embedding_type: 'absolute',
-    torch_dtype: 'float32',
-    type_vocab_size: c.typeVocabSize,
-    use_cache: raw['use_cache'] ?? true,
-    vocab_size: c.vocabSize,
-  };
+/** config.json with the fields and values transformers' save_pretrained writes for the backbone's class. */
+export function huggingFaceConfig(c: EncoderConfig, raw: Record<string, unknown> = {}, dtype: SafetensorsFloatDtype = 'F32'): Record<string, unknown> {
+  return { ...architectureOf(c).configJson(c, raw), torch_dtype: TORCH_DTYPE[dtype] };
 }
 
 export interface SentenceTransformersInfo {
@@ -79,7 +63,7 @@ export function sentenceTransformersFiles(info: SentenceTransformersInfo): Recor
 }
 
 export interface FullCheckpoint {
-  readonly config: BertConfig;
+  readonly config: EncoderConfig;
   readonly rawConfig?: Record<string, unknown>;
   /** Backbone tensors by un-prefixed HF name; extra tensors (the pooler) pass through. */
   readonly backbone: ReadonlyMap<string, Tensor>;
@@ -88,6 +72,8 @@ export interface FullCheckpoint {
   /** Folder to copy tokenizer files from. */
   readonly tokenizerDir: string;
   readonly sentenceTransformers: Omit<SentenceTransformersInfo, 'hidden'>;
+  /** Stored dtype of model.safetensors (default F32); the heads always stay F32. */
+  readonly dtype?: SafetensorsFloatDtype;
 }
 
 export interface HeadsOnlyCheckpoint {
@@ -121,9 +107,9 @@ async function writeJson(path: string, value: unknown): Promise<void> {
 
 export async function saveFullCheckpoint(dir: string, ck: FullCheckpoint, extra?: (tmp: string) => Promise<void>): Promise<void> {
   await atomicFolder(dir, async (tmp) => {
-    await writeJson(join(tmp, 'config.json'), huggingFaceBertConfig(ck.config, ck.rawConfig));
+    await writeJson(join(tmp, 'config.json'), huggingFaceConfig(ck.config, ck.rawConfig, ck.dtype));
     const tensors = [...ck.backbone].map(([n, t]) => [n, { shape: [...t.shape], data: t.data }] as [string, { shape: number[]; data: Float32Array }]);
-    await writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
+    await writeSafetensors(join(tmp, WEIGHTS_FILE), tensors, { format: 'pt' }, { dtype: ck.dtype });
     for (const f of TOKENIZER_FILES) {
       if (existsSync(join(ck.tokenizerDir, f))) await copyFile(join(ck.tokenizerDir, f), join(tmp, f));
     }
@@ -143,7 +129,7 @@ export async function saveHeadsOnlyCheckpoint(dir: string, ck: HeadsOnlyCheckpoi
 }
 
 export function isHeadsOnlyCheckpoint(dir: string): boolean {
-  return existsSync(join(dir, 'tasks.json')) && !existsSync(join(dir, 'model.safetensors'));
+  return existsSync(join(dir, 'tasks.json')) && !hasModelWeights(dir);
 }
 
 export async function readJsonFile(path: string): Promise<unknown> {

@@ -5,9 +5,10 @@
  * file and say what was expected.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { SentenceLensError } from '../errors.js';
+import { f32ToHalf, halfToF32 } from './half-float.js';
 
 export type SafetensorsFloatDtype = 'F32' | 'F16' | 'BF16';
 
@@ -102,127 +103,134 @@ function product(shape: readonly number[]): number {
   return n;
 }
 
-let f16Table: Float32Array | undefined;
-
-/** All 65,536 half-precision values decoded once: a table lookup beats bit twiddling per element. */
-function halfTable(): Float32Array {
-  if (f16Table) return f16Table;
-  const t = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    if (exp === 0) t[h] = sign * frac * 2 ** -24;
-    else if (exp === 31) t[h] = frac ? NaN : sign * Infinity;
-    else t[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+/** Fills `into` from the file at `position`; one read call moves at most 1 GiB, so loop. */
+async function readExactly(fh: FileHandle, into: Uint8Array, position: number): Promise<number> {
+  const CHUNK = 1 << 30;
+  let done = 0;
+  while (done < into.length) {
+    const want = Math.min(CHUNK, into.length - done);
+    const { bytesRead } = await fh.read(into, done, want, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
   }
-  f16Table = t;
-  return t;
+  return done;
 }
 
-/** 16-bit words at an absolute byte offset, copied only when the offset is odd. */
-function u16View(buf: Buffer, byteStart: number, count: number): Uint16Array {
-  const abs = buf.byteOffset + byteStart;
-  if (abs % 2 === 0) return new Uint16Array(buf.buffer, abs, count);
-  const copy = new Uint8Array(count * 2);
-  copy.set(buf.subarray(byteStart, byteStart + count * 2));
-  return new Uint16Array(copy.buffer);
-}
-
-function toF32(buf: Buffer, dtype: SafetensorsFloatDtype, byteStart: number, count: number): Float32Array {
+/** One tensor's bytes → F32, read straight into the array that is returned (no file-sized buffer). */
+async function readTensor(fh: FileHandle, dtype: SafetensorsFloatDtype, position: number, count: number): Promise<Float32Array> {
   if (dtype === 'F32') {
-    const abs = buf.byteOffset + byteStart;
-    // A view keeps the file buffer alive but avoids copying hundreds of megabytes.
-    if (abs % 4 === 0) return new Float32Array(buf.buffer, abs, count);
-    const copy = new Uint8Array(count * 4);
-    copy.set(buf.subarray(byteStart, byteStart + count * 4));
-    return new Float32Array(copy.buffer);
+    const out = new Float32Array(count);
+    await readExactly(fh, new Uint8Array(out.buffer), position);
+    return out;
   }
-  const src = u16View(buf, byteStart, count);
-  const out = new Float32Array(count);
-  if (dtype === 'F16') {
-    const table = halfTable();
-    for (let i = 0; i < count; i++) out[i] = table[src[i]!]!;
-  } else {
-    // bfloat16 is the top half of a float32.
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < count; i++) bits[i] = src[i]! << 16;
-  }
-  return out;
+  const half = new Uint16Array(count);
+  await readExactly(fh, new Uint8Array(half.buffer), position);
+  return halfToF32(half, dtype);
 }
 
-export async function readSafetensors(path: string, options: ReadSafetensorsOptions = {}): Promise<SafetensorsFile> {
-  assertLittleEndianHost();
-  let buf: Buffer;
+async function openForReading(path: string): Promise<FileHandle> {
   try {
-    buf = await readFile(path);
+    return await open(path, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new SentenceLensError('MISSING_FILE', `${path}: safetensors file not found`, { cause: e });
     }
     throw e;
   }
-  if (buf.length < 8) {
-    throw bad(path, `file is ${buf.length} bytes; a safetensors file starts with an 8-byte header length`);
+}
+
+/** The JSON header and where the data section starts, checked against the file's size. */
+async function readHeader(fh: FileHandle, path: string, fileSize: number): Promise<{ header: Record<string, unknown>; dataStart: number }> {
+  if (fileSize < 8) {
+    throw bad(path, `file is ${fileSize} bytes; a safetensors file starts with an 8-byte header length`);
   }
-  const headerLen = buf.readBigUInt64LE(0);
-  if (headerLen > BigInt(buf.length - 8)) {
-    throw bad(path, `header length is ${headerLen} bytes but only ${buf.length - 8} bytes follow the length field`);
+  const lenBytes = Buffer.alloc(8);
+  await readExactly(fh, lenBytes, 0);
+  const headerLen = lenBytes.readBigUInt64LE(0);
+  if (headerLen > BigInt(fileSize - 8)) {
+    throw bad(path, `header length is ${headerLen} bytes but only ${fileSize - 8} bytes follow the length field`);
   }
   const n = Number(headerLen);
+  const text = Buffer.alloc(n);
+  await readExactly(fh, text, 8);
   let header: unknown;
   try {
-    header = JSON.parse(buf.toString('utf8', 8, 8 + n));
+    header = JSON.parse(text.toString('utf8'));
   } catch (e) {
     throw new SentenceLensError('BAD_SAFETENSORS', `${path}: header is not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw bad(path, `header should be a JSON object, found ${Array.isArray(header) ? 'an array' : typeof header}`);
   }
+  return { header: header as Record<string, unknown>, dataStart: 8 + n };
+}
 
-  const dataStart = 8 + n;
-  const dataLen = buf.length - dataStart;
-  const metadata: Record<string, string> = {};
-  const tensors = new Map<string, SafetensorsTensor>();
-  const filter = options.filter;
-
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === METADATA_KEY) {
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-        throw bad(path, `__metadata__ should be an object of strings, found ${JSON.stringify(raw)}`);
-      }
-      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-        if (typeof v !== 'string') throw bad(path, `__metadata__["${k}"] should be a string, found ${JSON.stringify(v)}`);
-        metadata[k] = v;
-      }
-      continue;
-    }
-    const entry = parseEntry(path, name, raw);
-    if (filter && !filter(name)) continue;
-
-    const size = DTYPE_BYTES[entry.dtype];
-    if (entry.dtype !== 'F32' && entry.dtype !== 'F16' && entry.dtype !== 'BF16') {
-      throw new SentenceLensError(
-        'UNSUPPORTED',
-        `${path}: tensor "${name}" has dtype ${entry.dtype}${size === undefined ? ' (not a safetensors dtype)' : ''}; expected F32, F16 or BF16`,
-      );
-    }
-    const count = product(entry.shape);
-    if (entry.end - entry.begin !== count * size!) {
-      throw bad(
-        path,
-        `tensor "${name}": data_offsets [${entry.begin}, ${entry.end}] span ${entry.end - entry.begin} bytes but shape [${entry.shape.join(', ')}] × ${entry.dtype} needs ${count * size!}`,
-      );
-    }
-    if (entry.end > dataLen) {
-      throw bad(
-        path,
-        `tensor "${name}": data ends at byte ${entry.end} of the data section but the file has only ${dataLen} data bytes (truncated or offsets out of range)`,
-      );
-    }
-    tensors.set(name, { dtype: entry.dtype, shape: entry.shape, data: toF32(buf, entry.dtype, dataStart + entry.begin, count) });
+function readMetadata(path: string, raw: unknown): Record<string, string> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw bad(path, `__metadata__ should be an object of strings, found ${JSON.stringify(raw)}`);
   }
-  return { tensors, metadata };
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof v !== 'string') throw bad(path, `__metadata__["${k}"] should be a string, found ${JSON.stringify(v)}`);
+    metadata[k] = v;
+  }
+  return metadata;
+}
+
+/** Checks an entry the caller wants against its dtype and the data section; returns its dtype. */
+function checkWanted(path: string, name: string, entry: HeaderEntry, dataLen: number): SafetensorsFloatDtype {
+  const size = DTYPE_BYTES[entry.dtype];
+  if (entry.dtype !== 'F32' && entry.dtype !== 'F16' && entry.dtype !== 'BF16') {
+    throw new SentenceLensError(
+      'UNSUPPORTED',
+      `${path}: tensor "${name}" has dtype ${entry.dtype}${size === undefined ? ' (not a safetensors dtype)' : ''}; expected F32, F16 or BF16`,
+    );
+  }
+  const count = product(entry.shape);
+  if (entry.end - entry.begin !== count * size!) {
+    throw bad(
+      path,
+      `tensor "${name}": data_offsets [${entry.begin}, ${entry.end}] span ${entry.end - entry.begin} bytes but shape [${entry.shape.join(', ')}] × ${entry.dtype} needs ${count * size!}`,
+    );
+  }
+  if (entry.end > dataLen) {
+    throw bad(
+      path,
+      `tensor "${name}": data ends at byte ${entry.end} of the data section but the file has only ${dataLen} data bytes (truncated or offsets out of range)`,
+    );
+  }
+  return entry.dtype;
+}
+
+/**
+ * Reads the header, then only the tensors `filter` accepts, each straight into its own array:
+ * memory holds what the caller keeps, never the whole file (a 2 GB checkpoint with an LM head
+ * we skip, or files over Node's 2 GiB readFile limit).
+ */
+export async function readSafetensors(path: string, options: ReadSafetensorsOptions = {}): Promise<SafetensorsFile> {
+  assertLittleEndianHost();
+  const fh = await openForReading(path);
+  try {
+    const fileSize = (await fh.stat()).size;
+    const { header, dataStart } = await readHeader(fh, path, fileSize);
+    const dataLen = fileSize - dataStart;
+    let metadata: Record<string, string> = {};
+    const tensors = new Map<string, SafetensorsTensor>();
+    for (const [name, raw] of Object.entries(header)) {
+      if (name === METADATA_KEY) {
+        metadata = readMetadata(path, raw);
+        continue;
+      }
+      const entry = parseEntry(path, name, raw);
+      if (options.filter && !options.filter(name)) continue;
+      const dtype = checkWanted(path, name, entry, dataLen);
+      const data = await readTensor(fh, dtype, dataStart + entry.begin, product(entry.shape));
+      tensors.set(name, { dtype, shape: entry.shape, data });
+    }
+    return { tensors, metadata };
+  } finally {
+    await fh.close();
+  }
 }
 
 export interface WritableTensor {
@@ -230,13 +238,12 @@ export interface WritableTensor {
   data: Float32Array;
 }
 
-/** Writes F32 tensors sorted by name (as the Python library orders same-dtype tensors), atomically. */
-export async function writeSafetensors(
-  path: string,
-  tensors: Iterable<[string, WritableTensor]>,
-  metadata?: Record<string, string>,
-): Promise<void> {
-  assertLittleEndianHost();
+export interface WriteSafetensorsOptions {
+  /** Stored dtype (default F32); F16/BF16 round each value to nearest, ties to even. */
+  readonly dtype?: SafetensorsFloatDtype;
+}
+
+function checkedTensors(path: string, tensors: Iterable<[string, WritableTensor]>): Map<string, WritableTensor> {
   const byName = new Map<string, WritableTensor>();
   for (const [name, t] of tensors) {
     if (name === METADATA_KEY) {
@@ -251,19 +258,36 @@ export async function writeSafetensors(
     }
     byName.set(name, t);
   }
+  return byName;
+}
+
+/** Writes tensors sorted by name (as the Python library orders same-dtype tensors), atomically. */
+export async function writeSafetensors(
+  path: string,
+  tensors: Iterable<[string, WritableTensor]>,
+  metadata?: Record<string, string>,
+  options: WriteSafetensorsOptions = {},
+): Promise<void> {
+  assertLittleEndianHost();
+  const dtype = options.dtype ?? 'F32';
+  const byName = checkedTensors(path, tensors);
   const names = [...byName.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const bytesOf = (t: WritableTensor): Uint8Array => {
+    const d = dtype === 'F32' ? t.data : f32ToHalf(t.data, dtype);
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  };
 
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
   let offset = 0;
   for (const name of names) {
     const t = byName.get(name)!;
-    const bytes = t.data.length * 4;
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes] };
+    const bytes = t.data.length * DTYPE_BYTES[dtype]!;
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   const json = Buffer.from(JSON.stringify(header), 'utf8');
-  // Padding to 8 keeps every F32 tensor aligned, so readers can take zero-copy views.
+  // Padding to 8 keeps every F32 tensor aligned for readers that map the file.
   const padded = Math.ceil(json.length / 8) * 8;
   const head = Buffer.alloc(8 + padded, 0x20);
   head.writeBigUInt64LE(BigInt(padded), 0);
@@ -274,8 +298,8 @@ export async function writeSafetensors(
   try {
     await fh.write(head);
     for (const name of names) {
-      const d = byName.get(name)!.data;
-      if (d.length > 0) await fh.write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      const t = byName.get(name)!;
+      if (t.data.length > 0) await fh.write(bytesOf(t));
     }
     await fh.sync();
     await fh.close();

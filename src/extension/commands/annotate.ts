@@ -2,10 +2,9 @@
 import * as vscode from 'vscode';
 import type { Annotation } from '../annotation-state.js';
 import { annotationChunks, diffSentences, stillInPlace } from '../annotation-state.js';
-import { noProseReason } from '../prose/prose.js';
-import { documentSentences } from '../sentences.js';
-import { SECTION } from '../settings.js';
-import { type CommandContext, guarded, proseOptions } from './context.js';
+import { noProseReason } from '../../text/prose/languages.js';
+import { SECTION, proseOptions } from '../settings.js';
+import { type CommandContext, guarded } from './context.js';
 
 /** What one incremental annotation did. */
 export interface AnnotateStats {
@@ -25,8 +24,11 @@ export async function annotateIncrementally(
   token: vscode.CancellationToken | undefined,
   report?: (done: number, total: number) => void,
 ): Promise<AnnotateStats> {
+  // Read by the prose worker, for the document as it is when the answer comes: the ranges belong
+  // to this version, and the annotations (moved through every edit) are of it too.
+  const sentences = await ctx.reader.sentences(doc, proseOptions(ctx.host.settings()), token);
+  if (doc.isClosed) return { classified: 0, inferenceMs: 0 };
   const version = doc.version;
-  const sentences = documentSentences(doc.getText(), doc.languageId, proseOptions(ctx.host.settings()));
   const diff = diffSentences(ctx.annotations.get(doc), sentences);
   ctx.annotations.set(doc, [...diff.keep, ...diff.reused].sort((a, b) => a.start - b.start));
   const todo = diff.toClassify;

@@ -1,15 +1,16 @@
 /** Sentence Lens: Classify Sentence — the selection's sentences, or the one at the cursor. */
 import * as vscode from 'vscode';
 import { stillInPlace } from '../annotation-state.js';
-import { type CommandContext, guarded, proseOptions, rangeOf, targetSentencesOrExplain } from './context.js';
+import { type CommandContext, guarded, rangeOf, targetSentencesOrExplain } from './context.js';
 
 export async function classifySentence(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return;
   const doc = editor.document;
-  const target = targetSentencesOrExplain(editor, proseOptions(ctx.host.settings()));
-  if (!target) return;
   await guarded(ctx, async () => {
+    const target = await targetSentencesOrExplain(ctx, editor);
+    if (!target) return;
+    // The reader answers for the document as it is now: the ranges belong to this version.
     const version = doc.version;
     const { results } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Sentence Lens: classifying ${target.length === 1 ? 'the sentence' : `${target.length} sentences`}`, cancellable: true },

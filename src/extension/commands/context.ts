@@ -1,57 +1,49 @@
 /** What every command gets, and helpers shared by the editor commands. */
 import * as vscode from 'vscode';
 import type { Annotations } from '../annotations.js';
+import type { DocumentReader } from '../document-reader.js';
 import { MAX_SELECTION_CHARS } from '../limits.js';
 import type { ModelHost } from '../model-host.js';
-import { type ProseOptions, noProseReason } from '../prose/prose.js';
-import { type SentenceRange, sentenceAt, sentencesIn } from '../sentences.js';
-import type { Settings } from '../settings.js';
+import { noProseReason } from '../../text/prose/languages.js';
+import type { SentenceRange } from '../../text/sentence-range.js';
+import { proseOptions } from '../settings.js';
 import type { StatusBar } from '../status-bar.js';
 
 export interface CommandContext {
   readonly host: ModelHost;
+  /** Reads documents into sentences off the extension host's thread. */
+  readonly reader: DocumentReader;
   readonly annotations: Annotations;
   readonly log: vscode.LogOutputChannel;
   readonly status: StatusBar;
 }
 
 
-/** What counts as prose, from the settings. */
-export function proseOptions(s: Settings): ProseOptions {
-  return { headings: s.annotateHeadings, comments: s.annotateComments };
-}
-
 /** targetSentences, with the reason shown to the user (and undefined returned) when there are none. */
-export function targetSentencesOrExplain(editor: vscode.TextEditor, options: ProseOptions = {}): SentenceRange[] | undefined {
-  const target = targetSentences(editor, options);
+export async function targetSentencesOrExplain(ctx: CommandContext, editor: vscode.TextEditor, token?: vscode.CancellationToken): Promise<SentenceRange[] | undefined> {
+  const target = await targetSentences(ctx, editor, token);
   if (typeof target !== 'string') return target;
   void vscode.window.showInformationMessage(`Sentence Lens: ${target}`);
   return undefined;
 }
 
 /**
- * The sentences the user means: each selection's sentences, or the sentence at each empty cursor.
- * Returns a message instead when there is nothing to work on.
+ * The sentences the user means: each selection's sentences, or the sentence at each empty cursor
+ * (read by the prose worker). Returns a message instead when there is nothing to work on.
  */
-export function targetSentences(editor: vscode.TextEditor, options: ProseOptions = {}): SentenceRange[] | string {
+export async function targetSentences(ctx: CommandContext, editor: vscode.TextEditor, token?: vscode.CancellationToken): Promise<SentenceRange[] | string> {
   const doc = editor.document;
-  const lang = doc.languageId;
-  const text = doc.getText();
-  const out: SentenceRange[] = [];
+  const options = proseOptions(ctx.host.settings());
   for (const sel of editor.selections) {
-    const start = doc.offsetAt(sel.start);
-    const end = doc.offsetAt(sel.end);
-    if (end - start > MAX_SELECTION_CHARS) {
-      return `the selection has ${(end - start).toLocaleString('en')} characters; Classify Sentence takes at most ${MAX_SELECTION_CHARS.toLocaleString('en')}. Use "Sentence Lens: Annotate Document" for whole texts.`;
+    const chars = doc.offsetAt(sel.end) - doc.offsetAt(sel.start);
+    if (chars > MAX_SELECTION_CHARS) {
+      return `the selection has ${chars.toLocaleString('en')} characters; Classify Sentence takes at most ${MAX_SELECTION_CHARS.toLocaleString('en')}. Use "Sentence Lens: Annotate Document" for whole texts.`;
     }
-    if (sel.isEmpty) {
-      const s = sentenceAt(text, start, lang, options);
-      if (s) out.push(s);
-    } else out.push(...sentencesIn(text, start, end, lang, options));
   }
+  const out = (await ctx.reader.selections(editor, options, token)).flat();
   if (out.length === 0) {
     if (!editor.selections.every((s) => s.isEmpty)) return 'the selection holds no text to classify.';
-    const why = noProseReason(lang, options);
+    const why = noProseReason(doc.languageId, options);
     return why ? `${why} Select text to classify it anyway.` : 'no sentence at the cursor: put the cursor in a sentence or select some text.';
   }
   // Several cursors in one sentence: once.

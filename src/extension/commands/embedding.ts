@@ -1,16 +1,16 @@
 /** Copy Sentence Embedding: the embedding of the selection (or the sentence at the cursor) as a JSON array. */
 import * as vscode from 'vscode';
-import { type CommandContext, guarded, proseOptions, targetSentencesOrExplain } from './context.js';
+import { type CommandContext, guarded, targetSentencesOrExplain } from './context.js';
 
 export async function copyEmbedding(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return;
-  const target = targetSentencesOrExplain(editor, proseOptions(ctx.host.settings()));
-  if (!target) return;
-  const sel = editor.selection;
-  // A selection is embedded as one text (that is what a user copying "its" embedding means).
-  const text = sel.isEmpty ? target[0]!.text : editor.document.getText(sel).trim();
   await guarded(ctx, async () => {
+    const target = await targetSentencesOrExplain(ctx, editor);
+    if (!target) return;
+    const sel = editor.selection;
+    // A selection is embedded as one text (that is what a user copying "its" embedding means).
+    const text = sel.isEmpty ? target[0]!.text : editor.document.getText(sel).trim();
     const { embeddings, truncated } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'Sentence Lens: embedding' },
       () => ctx.host.embed([text]),

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { DEVICE_DESCRIPTIONS, DEVICE_SETTINGS } from '../../engine/choices.js';
+import { listCachedModels, type ModelPick, modelPicks } from '../model-catalog.js';
 import { OFFLINE_MODEL, SECTION } from '../settings.js';
 import { type CommandContext, guarded } from './context.js';
 
@@ -16,23 +17,27 @@ async function updateGlobal(key: string, value: unknown): Promise<void> {
   }
 }
 
+type PickItem = vscode.QuickPickItem & { pick?: ModelPick };
+
+function quickPickItem(p: ModelPick): PickItem {
+  if (p.kind === 'separator') return { label: p.label, kind: vscode.QuickPickItemKind.Separator };
+  return { label: p.label, description: 'description' in p ? p.description : undefined, detail: p.detail, pick: p };
+}
+
 export async function selectModel(ctx: CommandContext): Promise<void> {
-  const offlinePresent = existsSync(ctx.host.offlineModelDir());
-  type Kind = 'offline' | 'hub' | 'folder' | 'checkpoint';
-  const items: (vscode.QuickPickItem & { pick: Kind })[] = [
-    { pick: 'offline', label: '$(package) Offline model', detail: offlinePresent ? 'A small BERT trained on the bundled data; works without network' : 'Not in this build (models/offline is missing)' },
-    { pick: 'hub', label: '$(cloud-download) Hugging Face model…', detail: 'A BERT-family model id, e.g. sentence-transformers/all-MiniLM-L6-v2 (downloaded into the Hugging Face cache)' },
-    { pick: 'folder', label: '$(folder) Local model folder…', detail: 'A folder with config.json, tokenizer files, model.safetensors, tasks.json and heads.safetensors' },
-    { pick: 'checkpoint', label: '$(history) Checkpoint…', detail: 'A checkpoint folder saved by Sentence Lens training; overrides the model while set' },
-  ];
   const current = ctx.host.wanted().choice;
-  const pick = await vscode.window.showQuickPick(items, { title: 'Sentence Lens: Select Model', placeHolder: `Now: ${current.label}` });
-  if (!pick) return;
+  const settings = ctx.host.settings();
+  const picks = modelPicks(await listCachedModels(), { current: settings.activeCheckpoint ? '' : settings.model, offlinePresent: existsSync(ctx.host.offlineModelDir()) });
+  const chosen = (await vscode.window.showQuickPick(picks.map(quickPickItem), { title: 'Sentence Lens: Select Model', placeHolder: `Now: ${current.label}`, matchOnDetail: true }))?.pick;
+  if (!chosen || chosen.kind === 'separator') return;
   await guarded(ctx, async () => {
-    if (pick.pick === 'offline') {
+    if (chosen.kind === 'hub-model') {
+      await updateGlobal('model', chosen.id);
+      await updateGlobal('activeCheckpoint', '');
+    } else if (chosen.kind === 'offline') {
       await updateGlobal('model', OFFLINE_MODEL);
       await updateGlobal('activeCheckpoint', '');
-    } else if (pick.pick === 'hub') {
+    } else if (chosen.kind === 'hub') {
       const id = await vscode.window.showInputBox({
         title: 'Hugging Face model id',
         placeHolder: 'sentence-transformers/all-MiniLM-L6-v2',
@@ -47,11 +52,11 @@ export async function selectModel(ctx: CommandContext): Promise<void> {
         canSelectFiles: false,
         canSelectMany: false,
         defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-        openLabel: pick.pick === 'checkpoint' ? 'Use Checkpoint' : 'Use Model Folder',
+        openLabel: chosen.kind === 'checkpoint' ? 'Use Checkpoint' : 'Use Model Folder',
       });
       const dir = uris?.[0]?.fsPath;
       if (!dir) return;
-      if (pick.pick === 'checkpoint') await updateGlobal('activeCheckpoint', dir);
+      if (chosen.kind === 'checkpoint') await updateGlobal('activeCheckpoint', dir);
       else {
         await updateGlobal('model', dir);
         await updateGlobal('activeCheckpoint', '');
@@ -89,6 +94,8 @@ export async function showActions(): Promise<void> {
     { label: '$(clear-all) Clear Annotations', command: 'sentenceLens.clearAnnotations' },
     { label: '$(search) Find Similar Sentences', command: 'sentenceLens.findSimilar' },
     { label: '$(sync) Toggle Auto-Annotate', command: 'sentenceLens.toggleAutoAnnotate' },
+    { label: '$(beaker) Open Training Panel', command: 'sentenceLens.openTrainingPanel' },
+    { label: '$(play) Train on CSV…', command: 'sentenceLens.trainOnCsv' },
     { label: '$(package) Select Model…', command: 'sentenceLens.selectModel' },
     { label: '$(chip) Select Device…', command: 'sentenceLens.selectDevice' },
     { label: '$(debug-restart) Restart Model Server', command: 'sentenceLens.restartServer' },

@@ -1,7 +1,11 @@
 /** Find Similar Sentences: the document's sentences ranked by embedding similarity to the selection. */
 import * as vscode from 'vscode';
-import { documentSentences } from '../sentences.js';
-import { type CommandContext, guarded, proseOptions, rangeOf, targetSentencesOrExplain } from './context.js';
+import type { SentenceRange } from '../../text/sentence-range.js';
+import { proseOptions } from '../settings.js';
+import { type CommandContext, guarded, rangeOf, targetSentencesOrExplain } from './context.js';
+
+/** Reads of the query and the candidates before settling for the last (a person typing without pause). */
+const MAX_READS = 5;
 
 interface Item extends vscode.QuickPickItem {
   readonly range: vscode.Range;
@@ -11,20 +15,14 @@ export async function findSimilar(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return;
   const doc = editor.document;
-  const options = proseOptions(ctx.host.settings());
-  const target = targetSentencesOrExplain(editor, options);
-  if (!target) return;
-  const sel = editor.selection;
-  const query = sel.isEmpty ? target[0]!.text : doc.getText(sel).trim();
-  const qStart = sel.isEmpty ? target[0]!.start : doc.offsetAt(sel.start);
-  const qEnd = sel.isEmpty ? target[0]!.end : doc.offsetAt(sel.end);
-  // Every other sentence of the document (not the query's own).
-  const candidates = documentSentences(doc.getText(), doc.languageId, options).filter((s) => s.end <= qStart || s.start >= qEnd);
-  if (candidates.length === 0) {
-    void vscode.window.showInformationMessage('Sentence Lens: the document has no other sentences to compare with.');
-    return;
-  }
   await guarded(ctx, async () => {
+    const read = await queryAndCandidates(ctx, editor);
+    if (!read) return;
+    const { query, candidates } = read;
+    if (candidates.length === 0) {
+      void vscode.window.showInformationMessage('Sentence Lens: the document has no other sentences to compare with.');
+      return;
+    }
     const { ranked } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Sentence Lens: comparing with ${candidates.length} sentences`, cancellable: true },
       (_p, token) => ctx.host.similar(query, candidates.map((s) => s.text), token),
@@ -62,4 +60,26 @@ export async function findSimilar(ctx: CommandContext): Promise<void> {
     });
     pick.show();
   });
+}
+
+/**
+ * The query (the selection, or the sentence at the cursor) and every other sentence of the
+ * document, both read from the same version of it; undefined (the reason shown) when there is no query.
+ */
+async function queryAndCandidates(ctx: CommandContext, editor: vscode.TextEditor): Promise<{ query: string; candidates: readonly SentenceRange[] } | undefined> {
+  const doc = editor.document;
+  for (let attempt = 1; ; attempt++) {
+    const target = await targetSentencesOrExplain(ctx, editor);
+    if (!target) return undefined;
+    const version = doc.version;
+    const sel = editor.selection;
+    const query = sel.isEmpty ? target[0]!.text : doc.getText(sel).trim();
+    const qStart = sel.isEmpty ? target[0]!.start : doc.offsetAt(sel.start);
+    const qEnd = sel.isEmpty ? target[0]!.end : doc.offsetAt(sel.end);
+    const all = await ctx.reader.sentences(doc, proseOptions(ctx.host.settings()));
+    // Edited between the two reads: the query's offsets are of the older text; read both again
+    // (after MAX_READS, the candidates' ranges may be off by that edit until the next search).
+    if (doc.version !== version && attempt < MAX_READS) continue;
+    return { query, candidates: all.filter((s) => s.end <= qStart || s.start >= qEnd) };
+  }
 }

@@ -7,7 +7,7 @@ import type { Classification } from '../../protocol.js';
 import type { Annotation } from '../annotation-state.js';
 import { annotateIncrementally } from '../commands/annotate.js';
 import { type CommandContext, guarded, targetSentencesOrExplain } from '../commands/context.js';
-import type { SentenceRange } from '../sentences.js';
+import type { SentenceRange } from '../../text/sentence-range.js';
 import { LABEL_AS, type LabelTarget, isLabelTarget } from './hover-links.js';
 import { pickLabel } from './label-pick.js';
 import { rankByMargin } from './margins.js';
@@ -56,7 +56,7 @@ async function resolveTarget(ctx: CommandContext, target: LabelTarget | undefine
   }
   const editor = vscode.window.activeTextEditor;
   if (!editor) return undefined;
-  const [sentence] = targetSentencesOrExplain(editor) ?? [];
+  const [sentence] = (await targetSentencesOrExplain(ctx, editor)) ?? [];
   if (!sentence) return undefined;
   const a = ctx.annotations.at(editor.document, sentence.start);
   return { doc: editor.document, sentence, result: a && a.text === sentence.text ? a.result : undefined };

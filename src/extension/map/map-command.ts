@@ -1,5 +1,6 @@
 /** "Sentence Lens: Show Sentence Map": for the active document (following the editor) or, from the Explorer, a CSV. */
 import * as vscode from 'vscode';
+import type { DocumentReader } from '../document-reader.js';
 import type { ModelHost } from '../model-host.js';
 import type { MapTeacher } from './map-labels.js';
 import { SentenceMapPanel } from './map-panel.js';
@@ -7,8 +8,8 @@ import { isCsvPath } from './map-targets.js';
 
 export const SHOW_SENTENCE_MAP = 'sentenceLens.showSentenceMap';
 
-export function registerSentenceMap(context: vscode.ExtensionContext, host: ModelHost, log: vscode.LogOutputChannel, teacher?: MapTeacher): vscode.Disposable[] {
-  const panel = new SentenceMapPanel(context.extensionUri, log, host, teacher);
+export function registerSentenceMap(context: vscode.ExtensionContext, host: ModelHost, reader: DocumentReader, log: vscode.LogOutputChannel, teacher?: MapTeacher): vscode.Disposable[] {
+  const panel = new SentenceMapPanel(context.extensionUri, log, host, reader, teacher);
   return [panel, vscode.commands.registerCommand(SHOW_SENTENCE_MAP, (uri?: unknown) => showSentenceMap(panel, uri instanceof vscode.Uri ? uri : undefined))];
 }
 

@@ -9,9 +9,12 @@ import * as vscode from 'vscode';
 import { selectedSentences } from '../../engine/map/map-data.js';
 import type { SentenceMapData } from '../../protocol.js';
 import { type HostToMap, type MapData, type MapSource, MapState, MapToHost } from '../../webview/schema.js';
+import { noProseReason } from '../../text/prose/languages.js';
+import type { SentenceRange } from '../../text/sentence-range.js';
+import type { DocumentReader } from '../document-reader.js';
 import type { ModelHost } from '../model-host.js';
 import { ClientError } from '../server-client.js';
-import { type SentenceRange, sentenceRanges } from '../sentences.js';
+import { proseOptions } from '../settings.js';
 import { WebviewPanelHost } from '../webview/panel-host.js';
 import { chooseLabel, type MapTeacher, recoloured } from './map-labels.js';
 import { insideFolders, isCsvPath, pointAt } from './map-targets.js';
@@ -41,6 +44,7 @@ export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, Map
     extensionUri: vscode.Uri,
     log: vscode.LogOutputChannel,
     private readonly host: ModelHost,
+    private readonly reader: DocumentReader,
     private readonly teacher?: MapTeacher,
   ) {
     super(extensionUri, log, { viewType: 'sentenceLens.sentenceMap', view: 'map', title: 'Sentence Map', incoming: MapToHost, state: MapState });
@@ -114,7 +118,7 @@ export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, Map
     this.work?.cancel();
     const work = (this.work = new vscode.CancellationTokenSource());
     try {
-      const input = await this.readSource(source);
+      const input = await this.readSource(source, work.token);
       this.post({ type: 'progress', title: `Loading the model`, phase: 'load', done: 0, total: 0 });
       const data = await this.host.map({ source: input.params, seed: this.seed }, work.token, (phase, done, total) =>
         this.post({ type: 'progress', title: PHASE_TITLES[phase], phase, done, total }),
@@ -171,16 +175,22 @@ export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, Map
     }
   }
 
-  private async readSource(source: MapSource) {
+  private async readSource(source: MapSource, token: vscode.CancellationToken) {
     if (source.kind === 'csv') {
       const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
       if (!insideFolders(source.path, folders)) throw new Error(`${source.path} is not inside the workspace; open the map from a CSV in the workspace`);
       return { params: { kind: 'csv' as const, path: source.path }, title: vscode.workspace.asRelativePath(source.path) };
     }
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(source.uri));
-    const ranges = sentenceRanges(doc.getText());
-    if (ranges.length === 0) throw new Error(`${vscode.workspace.asRelativePath(doc.uri)} has no sentences to map`);
-    return { params: { kind: 'texts' as const, texts: ranges.map((r) => r.text) }, title: vscode.workspace.asRelativePath(doc.uri), ranges, version: doc.version };
+    // Its sentences as Annotate Document reads them (Markdown as Markdown), by the prose worker.
+    const options = proseOptions(this.host.settings());
+    const ranges = await this.reader.sentences(doc, options, token);
+    const version = doc.version;
+    if (ranges.length === 0) {
+      const title = vscode.workspace.asRelativePath(doc.uri);
+      throw new Error(`${title} has no sentences to map${noProseReason(doc.languageId, options) ? ` (${noProseReason(doc.languageId, options)})` : ''}`);
+    }
+    return { params: { kind: 'texts' as const, texts: ranges.map((r) => r.text) }, title: vscode.workspace.asRelativePath(doc.uri), ranges, version };
   }
 
   private postMap(m: Mapped): void {

@@ -3,7 +3,7 @@
  * document offset falls in, and whether a file the map names lies inside the workspace.
  */
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { SentenceRange } from '../sentences.js';
+import type { SentenceRange } from '../../text/sentence-range.js';
 
 /**
  * The sentence (point) holding `offset`, by binary search over ranges sorted by start; a cursor

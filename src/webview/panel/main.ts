@@ -1,8 +1,167 @@
-/** The training panel's page (filled in by the training panel work): says it is ready. */
+/**
+ * The training panel's page: holds the PanelModel, renders it with lit, keeps the charts in step,
+ * asks the host (through the schema-checked channel) for what the form needs as it changes, and
+ * saves the form and the shown run with vscode.setState for a window reload.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-radio/index.js';
+import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import { html, render } from 'lit';
 import { createChannel, reportPageProblems } from '../common/messaging.js';
-import { HostToPanel, type PanelToHost } from '../schema.js';
+import { pageState } from '../common/state.js';
+import { HostToPanel, type PanelOptions, PanelState, type PanelToHost } from '../schema.js';
+import { Charts, type LineSeries } from './charts.js';
+import { checkKey, pictureKey, withCsv } from './form.js';
+import { applyHostMessage, EMPTY, type PanelModel } from './model.js';
+import { TOTAL } from './run-view.js';
+import type { Actions, NumberKey } from './views/common.js';
+import { dataSection } from './views/data.js';
+import { freezeSection, modelSection } from './views/model.js';
+import { hyperSection } from './views/hyper.js';
+import { cannotStart, runSection } from './views/run.js';
+import { runsSection } from './views/runs.js';
 
 const channel = createChannel<HostToPanel, PanelToHost>(HostToPanel);
 reportPageProblems(channel.log);
-channel.listen(() => {});
+const saved = pageState(PanelState);
+const charts = new Charts();
+const app = document.getElementById('app')!;
+let model: PanelModel = EMPTY;
+let sent = { inspect: '', picture: '', check: '' };
+const timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+function later(key: string, ms: number, fn: () => void): void {
+  clearTimeout(timers.get(key));
+  timers.set(key, setTimeout(fn, ms));
+}
+
+const mappingKey = (f: PanelOptions) => JSON.stringify([f.csv, f.textColumn, f.tasks]);
+
+/** Asks the host for whatever the form's current values need that was not asked for yet. */
+function request(): void {
+  const f = model.form;
+  if (!f || !f.csv) return;
+  const mk = mappingKey(f);
+  if (mk !== sent.inspect) {
+    sent.inspect = mk;
+    const fresh = f.tasks.length === 0;
+    later('inspect', fresh ? 0 : 300, () => channel.post({ type: 'inspectCsv', csv: f.csv, ...(fresh ? {} : { textColumn: f.textColumn, tasks: f.tasks }) }));
+  }
+  const pk = pictureKey(f);
+  if (pk !== sent.picture && f.tasks.length > 0) {
+    sent.picture = pk;
+    later('picture', 250, () => channel.post({ type: 'describeModel', options: model.form! }));
+  }
+  const ck = checkKey(f);
+  if (ck !== sent.check) {
+    sent.check = ck;
+    later('check', 250, () => channel.post({ type: 'checkOptions', options: model.form! }));
+  }
+}
+
+function set(next: PanelModel): void {
+  model = next;
+  if (model.form) saved.set({ options: model.form, ...(model.run ? { selectedRun: model.run.runId } : {}) });
+  request();
+  draw();
+}
+
+const actions: Actions = {
+  update: (fn) => model.form && set({ ...model, form: fn(model.form) }),
+  post: (m) => {
+    if (m.type === 'start') {
+      // A disabled vscode-button still hears clicks: the page, not the attribute, decides.
+      if (cannotStart(model)) return;
+      set({ ...model, starting: true, error: undefined });
+    }
+    channel.post(m);
+  },
+  setNumber(key: NumberKey, text: string, optional = false) {
+    if (!model.form) return;
+    const { [key]: _, ...raw } = model.raw;
+    const x = Number(text);
+    if (optional && text.trim() === '') set({ ...model, raw, form: { ...model.form, [key]: undefined } });
+    else if (text.trim() !== '' && Number.isFinite(x)) set({ ...model, raw, form: { ...model.form, [key]: x } });
+    else set({ ...model, raw: { ...raw, [key]: text } });
+  },
+  chooseCsv(path) {
+    if (!model.form || model.form.csv === path) return;
+    set({ ...model, inspection: undefined, picture: undefined, form: withCsv(model.form, path) });
+  },
+  dismissError: () => set({ ...model, error: undefined }),
+};
+
+function view(m: PanelModel) {
+  if (!m.form || !m.init) return html`<div class="muted loading">Loading…</div>`;
+  return html`<header class="panel-header"><h1><span class="codicon codicon-beaker"></span> Train on a CSV</h1></header>
+    ${dataSection(m, actions)}${modelSection(m, actions)}${freezeSection(m, actions)}${hyperSection(m, actions)}${runSection(m, actions)}${runsSection(m, actions)}`;
+}
+
+function draw(): void {
+  render(view(model), app);
+  app.setAttribute('aria-busy', model.form ? 'false' : 'true');
+  drawCharts();
+}
+
+function drawCharts(): void {
+  charts.prune();
+  const run = model.run;
+  const counts = model.inspection ? Object.entries(model.inspection.labelCounts) : [];
+  counts.forEach(([, c], i) => charts.bars(`counts-${i}`, Object.keys(c), Object.values(c), i));
+  if (!run) return;
+  const taskNames = [...new Set([...Object.keys(run.valLoss), ...Object.keys(run.trainLoss).filter((t) => t !== TOTAL)])];
+  const color = (t: string) => (t === TOTAL ? taskNames.length : taskNames.indexOf(t));
+  // With one task the total is that task's loss: drawn once.
+  const train = Object.entries(run.trainLoss).filter(([t]) => t !== TOTAL || taskNames.length > 1);
+  const loss: LineSeries[] = [
+    ...train.map(([t, points]) => ({ label: `${t} (train)`, points, color: color(t) })),
+    ...Object.entries(run.valLoss).map(([t, points]) => ({ label: `${t} (validation)`, points, color: color(t), dashed: true })),
+  ];
+  charts.line('chart-loss', loss, { title: 'loss' });
+  charts.line('chart-metrics', [
+    ...Object.entries(run.valAccuracy).map(([t, points]) => ({ label: `${t} accuracy`, points, color: color(t) })),
+    ...Object.entries(run.valF1).map(([t, points]) => ({ label: `${t} macro-F1`, points, color: color(t), dashed: true })),
+  ], { title: 'validation', min: 0, max: 1 });
+  charts.line('chart-lr', [{ label: 'learning rate', points: run.lr, color: 0 }], { title: 'lr' });
+}
+
+function onMessage(msg: HostToPanel): void {
+  switch (msg.type) {
+    case 'init': {
+      const first = !model.init;
+      const state = saved.get();
+      set(applyHostMessage(model, msg, state?.options));
+      if (first) {
+        // The run shown before (restored state), else one still running, else the newest.
+        const running = msg.runs.find((r) => r.status === 'running');
+        const show = state?.selectedRun && msg.runs.some((r) => r.id === state.selectedRun) ? state.selectedRun : (running ?? msg.runs[0])?.id;
+        if (show) channel.post({ type: 'showRun', runId: show });
+      }
+      return;
+    }
+    case 'inspection': {
+      set(applyHostMessage(model, msg));
+      // The guess just filled the mapping: the answer already counts labels for it.
+      if (model.form && msg.inspection.csv === model.form.csv) sent.inspect = mappingKey(model.form);
+      request();
+      return;
+    }
+    case 'selectCsv':
+      if (msg.purpose === 'train') actions.chooseCsv(msg.path);
+      else actions.update((f) => ({ ...f, validation: { kind: 'file', path: msg.path } }));
+      return;
+    case 'selectModelFolder':
+      actions.update((f) => ({ ...f, model: { kind: msg.purpose, path: msg.path } }));
+      return;
+    default:
+      set(applyHostMessage(model, msg));
+  }
+}
+
+channel.listen(onMessage);
+draw();
 channel.post({ type: 'ready' });

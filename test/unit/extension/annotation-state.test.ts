@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Annotation, diffSentences, mergeAnnotations, shiftAnnotations, stillInPlace } from '../../../src/extension/annotation-state.js';
-import { sentenceRanges } from '../../../src/extension/sentences.js';
 import type { Classification } from '../../../src/protocol.js';
+import { documentSentences } from '../../../src/text/sentences.js';
+
+const sentenceRanges = (text: string) => documentSentences(text, 'plaintext');
 
 const r = (label: string): Classification => ({ tasks: { topic: { label, probs: { [label]: 1 } } }, truncated: false });
 const annotate = (text: string): Annotation[] => sentenceRanges(text).map((s) => ({ ...s, result: r(s.text) }));

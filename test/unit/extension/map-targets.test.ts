@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { insideFolders, isCsvPath, pointAt } from '../../../src/extension/map/map-targets.js';
-import { sentenceRanges } from '../../../src/extension/sentences.js';
+import { documentSentences } from '../../../src/text/sentences.js';
+
+const sentenceRanges = (text: string) => documentSentences(text, 'plaintext');
 
 test('pointAt: the sentence a cursor offset is in, its end included; none between sentences', () => {
   const text = 'First one. Second one here.\n\nThird.';

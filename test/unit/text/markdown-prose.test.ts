@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { commentProse } from '../../../src/extension/prose/comments.js';
-import { noProseReason } from '../../../src/extension/prose/prose.js';
+import { commentProse } from '../../../src/text/prose/comments.js';
+import { noProseReason } from '../../../src/text/prose/languages.js';
 import { stillInPlace } from '../../../src/extension/annotation-state.js';
-import { documentSentences, sentencesIn } from '../../../src/extension/sentences.js';
+import { documentSentences, sentencesIn } from '../../../src/text/sentences.js';
 
 const texts = (src: string, lang = 'markdown', options = {}) => documentSentences(src, lang, options).map((s) => s.text);
 

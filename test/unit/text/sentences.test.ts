@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sentenceSegments } from '../../../src/extension/segment.js';
-import { sentenceAt, sentenceRanges, sentencesIn } from '../../../src/extension/sentences.js';
+import { sentenceSegments } from '../../../src/text/segment.js';
+import { documentSentences, sentenceAt, sentencesIn } from '../../../src/text/sentences.js';
+
+/** Plain text, read as a plain-text document is. */
+const sentenceRanges = (text: string) => documentSentences(text, 'plaintext');
 
 test('sentence ranges are trimmed, with document offsets', () => {
   const text = '  The soup was hot.  We lost!\nIs it open?\n\n';
@@ -9,7 +12,7 @@ test('sentence ranges are trimmed, with document offsets', () => {
   assert.deepEqual(r.map((s) => s.text), ['The soup was hot.', 'We lost!', 'Is it open?']);
   for (const s of r) assert.equal(text.slice(s.start, s.end), s.text);
   assert.equal(r[0]!.start, 2);
-  assert.deepEqual(sentenceRanges('Hi there.', 100)[0], { start: 100, end: 109, text: 'Hi there.' });
+  assert.deepEqual(sentencesIn(`${'x'.repeat(100)}Hi there.`, 100, 109), [{ start: 100, end: 109, text: 'Hi there.' }]);
 });
 
 test('abbreviation-free prose, lines without punctuation, empty text', () => {

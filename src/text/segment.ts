@@ -96,25 +96,24 @@ function splitterBreaksBetween(before: string, after: string): boolean {
   return breaks;
 }
 
-function mergedLine(line: string, locale: string | undefined, window: number): Segment[] {
-  const out: Segment[] = [];
+function* mergedLine(line: string, locale: string | undefined, window: number): Generator<Segment> {
   let pending: Segment | undefined;
   for (const s of icuSegments(line, locale, window)) {
     if (pending && endsWithFullStop(pending.segment) && !splitterBreaksBetween(pending.segment, s.segment)) {
       pending = { segment: pending.segment + s.segment, index: pending.index };
       continue;
     }
-    if (pending) out.push(pending);
+    if (pending) yield pending;
     pending = s;
   }
-  if (pending) out.push(pending);
-  return out;
+  if (pending) yield pending;
 }
 
 /**
  * Sentence segments of `text` (each with its trailing whitespace, like Intl.Segmenter's): ICU's
  * breaks, less those after a full stop that sentence-splitter does not make (abbreviations,
  * initials). A line break is always a break (ICU rule SB4), so lines are segmented one by one.
+ * Lazy all the way down, so that the prose worker can stop between two sentences of a long line.
  */
 export function* sentenceSegments(text: string, locale?: string, window = WINDOW, abbreviations = true): Generator<Segment> {
   let pos = 0;

@@ -3,7 +3,8 @@
  * Markdown; in other languages only comments, and only when asked (sentenceLens.annotateComments).
  * Pure: no vscode import.
  */
-import { commentProse, hasCommentSyntax } from './comments.js';
+import { commentProse } from './comments.js';
+import { PROSE_LANGUAGES, type ProseOptions } from './languages.js';
 import { markdownProse } from './markdown.js';
 
 /** A stretch of the document's own text: `text === documentText.slice(start, start + text.length)`. */
@@ -19,26 +20,6 @@ export interface ProsePiece {
  */
 export interface ProseBlock {
   readonly pieces: readonly ProsePiece[];
-}
-
-export interface ProseOptions {
-  /** Markdown headings are prose. */
-  readonly headings?: boolean;
-  /** Comments in source code are prose. */
-  readonly comments?: boolean;
-}
-
-/** Language ids read as prose throughout. */
-export const PROSE_LANGUAGES: readonly string[] = ['plaintext', 'markdown'];
-
-/** Why a document has no prose to annotate, or undefined when it may have some. */
-export function noProseReason(languageId: string, options: ProseOptions): string | undefined {
-  if (PROSE_LANGUAGES.includes(languageId)) return undefined;
-  if (!hasCommentSyntax(languageId)) return `Sentence Lens reads plain text and Markdown as prose; "${languageId}" documents are not annotated.`;
-  if (!options.comments) {
-    return `Sentence Lens reads plain text and Markdown as prose; in "${languageId}" code it reads only comments, when the setting sentenceLens.annotateComments is on.`;
-  }
-  return undefined;
 }
 
 export function proseBlocks(text: string, languageId: string, options: ProseOptions = {}): ProseBlock[] {
