@@ -118,7 +118,8 @@ test('Sentence map in code-server', { timeout: 900_000, skip: e2eSkip() }, async
 
   await t.test('"Label selected as…": a rectangle of points goes to the labels file and the map recolours from the retrained heads', async () => {
     // Last: the retrained heads would change what the CSV test compares with `sentence-lens eval`.
-    await cs!.openFile('topics.txt');
+    // After the reload topics.txt may be open in two editor groups (openFile wants one): its first tab.
+    await page.locator('.tabs-container .tab[data-resource-name="topics.txt"]').first().click();
     await cs!.runCommand('Sentence Lens: Show Sentence Map');
     await cs!.webview().locator('#map[data-points="30"]').waitFor({ timeout: 180_000 });
     const w = cs!.webview();
