@@ -117,7 +117,7 @@ class ResidentEngine implements StepEngine {
     readonly transfers: TransferCounter,
   ) {}
 
-  async step(window: readonly RunnerBatch[], seeds: readonly bigint[], lr: number): Promise<WindowResult> {
+  async step(window: readonly RunnerBatch[], seeds: readonly number[], lr: number): Promise<WindowResult> {
     if (window.length === 0) throw new Error('internal: an optimizer step needs at least one micro-batch');
     if (window.length > 1 && !this.g.acc) throw new Error('internal: several micro-batches but gradient accumulation was not set up');
     if (!Number.isFinite(lr) || lr < 0) throw new SentenceLensError('BAD_ARGUMENT', `learning rate must be finite and ≥ 0, got ${lr}`);
@@ -136,7 +136,7 @@ class ResidentEngine implements StepEngine {
   }
 
   /** A micro-batch before the window's last: its gradients are added into the accumulators. */
-  private async accumulate(batch: RunnerBatch, seed: bigint, first: boolean): Promise<ort.InferenceSession.OnnxValueMapType> {
+  private async accumulate(batch: RunnerBatch, seed: number, first: boolean): Promise<ort.InferenceSession.OnnxValueMapType> {
     const acc = this.g.acc!;
     const feeds = { ...this.batch(batch, seed), ...this.held(this.g.update.trainable), ...this.held(acc.slots.map((s) => s.input)), acc_keep: f32(first ? 0 : 1) };
     const out = await runCounted(this.s.acc!, this.o.device, feeds, this.transfers);
@@ -145,7 +145,7 @@ class ResidentEngine implements StepEngine {
   }
 
   /** The window's last micro-batch: gradients (plus the accumulated ones), clipping, the update. */
-  private async apply(batch: RunnerBatch, seed: bigint, lr: number, micro: number): Promise<ort.InferenceSession.OnnxValueMapType> {
+  private async apply(batch: RunnerBatch, seed: number, lr: number, micro: number): Promise<ort.InferenceSession.OnnxValueMapType> {
     const { update, acc } = this.g;
     const feeds: Record<string, ort.Tensor> = { ...this.batch(batch, seed), ...this.held([...update.slots.map((s) => s.input), STEP_INPUT]), lr: f32(lr) };
     if (acc) Object.assign(feeds, this.held(acc.slots.map((s) => s.input)), { acc_keep: f32(micro > 1 ? 1 : 0), grad_scale: f32(1 / micro) });
@@ -161,9 +161,9 @@ class ResidentEngine implements StepEngine {
     return out;
   }
 
-  private batch(batch: RunnerBatch, seed: bigint): Record<string, ort.Tensor> {
+  private batch(batch: RunnerBatch, seed: number): Record<string, ort.Tensor> {
     const feeds = batchFeeds(batch.data, this.o.tasks, this.o.config);
-    if (this.o.dropout) feeds['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([seed]), []);
+    if (this.o.dropout) feeds['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([seed]), []);
     return feeds;
   }
 

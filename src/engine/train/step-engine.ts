@@ -31,7 +31,7 @@ export interface StepEngine {
   readonly kind: 'host-optimizer' | 'device-resident';
   readonly runner: StepRunner['kind'];
   /** One optimizer step over `window` (micro-batches), `seeds[i]` the dropout seed of batch i. */
-  step(window: readonly RunnerBatch[], seeds: readonly bigint[], lr: number): Promise<WindowResult>;
+  step(window: readonly RunnerBatch[], seeds: readonly number[], lr: number): Promise<WindowResult>;
   evaluate(batch: RunnerBatch): Promise<EvalOutput>;
   /** Makes the ParameterSet arrays hold the current weights (a no-op on the host path). */
   syncWeights(): Promise<void>;

@@ -47,7 +47,7 @@ export interface EvalOutput {
 
 export interface StepRunner {
   readonly kind: 'full-graph' | 'heads-only';
-  step(batch: RunnerBatch, dropoutSeed: bigint): Promise<StepOutput>;
+  step(batch: RunnerBatch, dropoutSeed: number): Promise<StepOutput>;
   evaluate(batch: RunnerBatch): Promise<EvalOutput>;
   release(): Promise<void>;
   /** Host ↔ device bytes its runs moved (absent: the runner does not count them). */
@@ -109,7 +109,7 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
     async step(batch, seed) {
       if (!train) throw new Error('internal: nothing trains, so there is no training step');
       const feeds = { ...dataFeeds(batch.data), ...paramFeeds(train.inputs) };
-      if (hasDropoutInput) feeds['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([seed]), []);
+      if (hasDropoutInput) feeds['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([seed]), []);
       const out = await runCounted(train.session, options.device, feeds, transfers);
       const grads = new Map<string, Float32Array>();
       for (const g of train.grads) grads.set(g.name, out[g.output]!.data as Float32Array);
