@@ -7,9 +7,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Graph, dropout, dropoutSeed } from '../../src/engine/graph/index.js';
 import { ort } from '../../src/engine/runtime/session.js';
 import { skipUnlessCi } from '../support/webgpu.js';
+import { cpuPlacedOps } from '../support/webgpu-placement.js';
+
+const PLACEMENT_SCRIPT = fileURLToPath(new URL('../support/webgpu-placement.ts', import.meta.url));
 
 /** x·mask at two sites, with symbolic sizes as in training (batch, sequence, heads). */
 function dropoutGraph(rank: number): Uint8Array {
@@ -51,4 +60,32 @@ test('dropout: the mask graph runs wholly on WebGPU and its masks equal the CPU 
     await cpu.release();
     await gpu.release();
   }
+});
+
+test('training graph on WebGPU: turning dropout on puts no node on the CPU provider', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sl-placement-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  // ORT's native logger writes to fd 2; into a pipe (non-blocking under Node) it loses lines once
+  // the pipe fills, so the child's stderr goes to a file.
+  const placed = async (...args: string[]) => {
+    const logFile = join(dir, `${args.join('-') || 'plain'}.log`);
+    const fd = openSync(logFile, 'w');
+    const child = spawn(process.execPath, ['--import', 'tsx', PLACEMENT_SCRIPT, ...args], { stdio: ['ignore', 'pipe', fd] });
+    let stdout = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    closeSync(fd);
+    const log = await readFile(logFile, 'utf8');
+    return { created: code === 0 && stdout.includes('session created'), cpuOps: cpuPlacedOps(log), log };
+  };
+  const off = await placed();
+  if (!off.created) {
+    skipUnlessCi(t, `no WebGPU session could be created (${off.log.slice(-300)})`);
+    return;
+  }
+  assert.match(off.log, /Node\(s\) placed on \[WebGpuExecutionProvider\]/, 'the verbose log lists placements');
+  const on = await placed('dropout');
+  assert.ok(on.created, on.log.slice(-500));
+  // The same few shape ops and LogSoftmax as without dropout; every mask node is on the device.
+  assert.deepEqual(on.cpuOps, off.cpuOps);
 });
