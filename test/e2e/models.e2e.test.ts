@@ -79,7 +79,10 @@ test('Sentence Lens in code-server: status bar error and loading, Select Modelâ€
   const selectModel = async (label: string): Promise<void> => {
     await cs!.runCommand('Sentence Lens: Select Modelâ€¦');
     await quickInput.waitFor({ state: 'visible' });
-    const row = quickInput.locator('.quick-input-list .monaco-list-row').filter({ hasText: label }).first();
+    // The list is long (recommended and cached models first) and only its visible rows exist in
+    // the page: type to filter, as a user would.
+    await quickInput.locator('.quick-input-box input').fill(label);
+    const row = quickInput.locator('.quick-input-list .monaco-list-row').filter({ has: cs!.page.locator('.label-name', { hasText: label }) }).first();
     await row.click();
   };
 

@@ -201,7 +201,8 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     await wv.locator('#resume').click();
     await waitForAttribute(wv, '#progress', 'data-state', (s) => s === 'completed', 'the resumed run to complete', 600_000);
     assert.equal(await wv.locator('#progress').getAttribute('data-percent'), '100');
-    assert.equal(await wv.locator(`tr[data-run="${runId}"]`).getAttribute('data-status'), 'completed');
+    // The runs list follows run.json, which the trainer rewrites just after logging the end.
+    await waitForAttribute(wv, `tr[data-run="${runId}"]`, 'data-status', (s) => s === 'completed', 'the runs list to show the run completed');
     await closePanel(cs!);
   }));
 
