@@ -16,16 +16,18 @@
  * Mod, no BitShift or Bitwise* ops, and no int64 arithmetic or Cast from int64 at all; the
  * earlier int64 Mul/Add/Mod hash therefore ran on the CPU provider and ORT copied every mask
  * up each step. int32 multiplication wraps modulo 2³² on both providers (WGSL defines it; the
- * CPU kernel is a plain C++ multiply), and a Div by a power of two truncates toward zero on
- * both, so every provider computes the same bits: CPU and WebGPU masks are bit-identical.
+ * CPU kernel's C++ multiply compiles to a wrapping one, which C++ does not promise, so
+ * test/integration/dropout-webgpu.test.ts checks it), and a Div by a power of two truncates
+ * toward zero on both: CPU and WebGPU masks are bit-identical.
  * (Exact-integer float32 arithmetic would also agree everywhere, but keeping products below
  * 2²⁴ limits factors to 12 bits and a decent hash would need several times the ops.)
  *
  * The hash (see `mix`) squares: a MurmurHash3-style finaliser with each `h ^= h >>> s` written
  * as `h += h / 2ˢ` stays almost linear mod 2³² (measured: masks of adjacent elements correlated
  * 0.49), whereas two rounds of h ← fold(h² + c) after a linear step leave adjacent, strided and
- * next-site masks uncorrelated (|r| < 0.005 at every offset 1…300 on 786k elements, 8-bit
- * pattern χ² at its expected value). No Size or Range over the flat index either (the element
+ * next-site masks uncorrelated (a model of the same int32 ops in JS: |r| < 0.005 at every offset
+ * 1…300 on 786k elements, 8-bit pattern χ² at its expected value; the unit tests check the
+ * masks ORT computes). No Size or Range over the flat index either (the element
  * count is int64, which WebGPU cannot turn into an int32): the position is folded in one axis at
  * a time, h ← mix(h[…, None] + i_k), where i_k = 0…d_k−1 is a Slice, up to the axis's run-time
  * size, of a constant 0…2¹⁶−1 (float32, as WebGPU's Slice takes only float data; ORT folds the
