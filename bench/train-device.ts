@@ -5,7 +5,8 @@
  *   the device with the host optimizer (every step feeds the trainable weights and fetches
  *   every gradient), and
  *   the device with the state resident (the update in the graph);
- * examples/s, and the host ↔ device bytes per step against the batch's own bytes.
+ * examples/s, and the host ↔ device bytes per step against the batch's own bytes; then the
+ * masked-LM pretraining step (everything trainable, 15% predicted) host-fed and resident.
  * `small` (2 × 128) keeps a software adapter (Mesa lavapipe) to minutes.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { chooseDevice, type Device } from '../src/engine/runtime/device.js';
 import type { FreezePolicy } from '../src/engine/train/freeze.js';
 import { describeMachine } from './machine.js';
 import { SHAPES, type Shape, generateShapeFolder } from './shapes.js';
+import { benchMlmEngine } from './mlm-step.js';
 import { benchEngine, ENGINE_TABLE_HEADER, type EngineFigures, engineRow } from './train-engines.js';
 
 const SMALL = { name: 'small shape', layers: 2, hidden: 128, heads: 4, intermediate: 512 } as const;
@@ -60,6 +62,14 @@ export async function benchTrainOnDevice(device: Exclude<Device, 'cpu'>, shapeAr
       const cpuDropout = await benchEngine(model, { device: 'cpu', resident: false, policy: { kind: 'none' }, batch: 16, seq: 64, steps, dropout: true });
       line(engineRow(cpuDropout));
       line(`|   step time with dropout / without (full): resident ${(withDropout.stepMs / full['resident']!.stepMs).toFixed(2)}×, CPU ${(cpuDropout.stepMs / full['cpu']!.stepMs).toFixed(2)}× | | | | | | | | | | |`);
+      // Masked-LM pretraining runs on the same engines: host-fed vs resident on the device.
+      const mlm: Record<string, EngineFigures> = {};
+      for (const [key, resident] of [['fed', false], ['resident', true]] as const) {
+        mlm[key] = await benchMlmEngine(model, { device: choice.device, resident, batch: 16, seq: 64, steps });
+        line(engineRow(mlm[key]!));
+      }
+      const { fed, resident } = mlm as Record<'fed' | 'resident', EngineFigures>;
+      line(`|   ratios (masked-LM): resident / host-fed ${(resident.examplesPerS / fed.examplesPerS).toFixed(2)}× speed, ${((fed.upPerStep + fed.downPerStep) / Math.max(1, resident.upPerStep + resident.downPerStep)).toFixed(0)}× fewer bytes | | | | | | | | | | |`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 /**
- * Training steps through the trainer's own StepEngines on one device: the host optimizer
+ * Training steps through the trainer's own StepEngines on one device (fine-tuning here; the
+ * masked-LM step through the same engines in mlm-step.ts): the host optimizer
  * (weights fed and gradients fetched every step; the CPU path) and the device-resident engine
  * (weights, moments and step on the GPU, the update in the graph). Reports examples/s and the
  * host ↔ device bytes each step moved, against the batch's own bytes. Used by bench:train
@@ -83,12 +84,21 @@ export async function benchEngine(model: LoadedModel, o: EngineBenchOptions): Pr
     : hostStepEngine(await createFullGraphRunner(runnerOptions, shapes), params, optimizer, { maxGradNorm: 1 });
   const batch = syntheticBatch(model.config.vocabSize, o.batch, o.seq);
   const batchBytes = Object.values(batchFeeds(batch.data, tasks, model.config)).reduce((s, t) => s + tensorBytes(t), 0);
+  const timed = await timeEngine(engine, batch, o.steps);
+  return {
+    device: o.device, engine: engine.kind, policy: formatFreezePolicy(o.policy), dropout: !!o.dropout,
+    examplesPerS: o.batch / (timed.stepMs / 1000), batchBytes, trainableParams: params.count().trainable, ...timed,
+  };
+}
+
+/** Steps an engine (fine-tuning's or masked-LM's) on one batch: step 0 warms up, the rest are timed; releases it. */
+export async function timeEngine<B>(engine: StepEngine<B, unknown>, batch: B, steps: number): Promise<Pick<EngineFigures, 'stepMs' | 'upPerStep' | 'downPerStep' | 'steps' | 'lossFirst' | 'lossLast'>> {
   const times: number[] = [];
   const up: number[] = [];
   const down: number[] = [];
   const losses: number[] = [];
   try {
-    for (let s = 0; s <= o.steps; s++) {
+    for (let s = 0; s <= steps; s++) {
       const t0 = performance.now();
       const r = await engine.step([batch], [s], 1e-5);
       const dt = performance.now() - t0;
@@ -102,12 +112,7 @@ export async function benchEngine(model: LoadedModel, o: EngineBenchOptions): Pr
   } finally {
     await engine.release();
   }
-  const stepMs = median(times);
-  return {
-    device: o.device, engine: engine.kind, policy: formatFreezePolicy(o.policy), dropout: !!o.dropout,
-    examplesPerS: o.batch / (stepMs / 1000), stepMs, upPerStep: median(up), downPerStep: median(down), batchBytes,
-    trainableParams: params.count().trainable, steps: times.length, lossFirst: losses[0]!, lossLast: losses.at(-1)!,
-  };
+  return { stepMs: median(times), upPerStep: median(up), downPerStep: median(down), steps: times.length, lossFirst: losses[0]!, lossLast: losses.at(-1)! };
 }
 
 export const ENGINE_TABLE_HEADER = [

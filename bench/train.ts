@@ -3,6 +3,7 @@
  * full fine-tuning and bottom:K (K = half the layers) at batch 16 × sequence 64 on random-weight
  * MiniLM-L6 and bert-base shapes (one step = feeds + session.run + AdamW update on the host), and
  * the heads-only fast path on 1,000 sentences (embedding included) against embedding them alone.
+ * Also the masked-LM pretraining step (bench/mlm-step.ts) at the same batch, vocabulary projection counted.
  *   npm run bench:train [-- --shape minilm|bert-base|all] [--quick]
  *   npm run bench:train -- --device webgpu [--shape small|minilm|bert-base|all] [--steps N]
  *     (host-fed vs GPU-resident steps and bytes per step: bench/train-device.ts)
@@ -26,6 +27,7 @@ import { ParameterSet, applyUpdate } from '../src/engine/train/step.js';
 import { buildTrainingGraph } from '../src/engine/train/train-graph.js';
 import { SHAPES, type Shape, generateShapeFolder } from './shapes.js';
 import { describeMachine, gemmPeak, gemmRate } from './machine.js';
+import { benchMlmStep, type MlmStepFigures } from './mlm-step.js';
 import { benchTrainOnDevice } from './train-device.js';
 
 
@@ -265,7 +267,7 @@ async function main(): Promise<void> {
     return flops / seconds / 1e9;
   };
 
-  const sections: { shape: Shape; steps: StepFigures[]; headsOnly: string[]; rates: [number, number] }[] = [];
+  const sections: { shape: Shape; steps: StepFigures[]; mlm: MlmStepFigures; headsOnly: string[]; rates: [number, number] }[] = [];
   for (const shape of shapes) {
     const dir = await mkdtemp(join(tmpdir(), 'sl-bench-'));
     try {
@@ -278,9 +280,11 @@ async function main(): Promise<void> {
         steps.push(await benchSteps(model, shape, policy, timed));
         process.stderr.write(`  ${shape.name} ${formatFreezePolicy(policy)}: done\n`);
       }
+      const mlm = await benchMlmStep(model, BATCH, SEQ, timed);
+      process.stderr.write(`  ${shape.name} masked-LM step: done\n`);
       const rateAfter = await shapeRate(shape);
       const headsOnly = shape === SHAPES.minilm ? await benchHeadsOnly(model, shape) : [];
-      sections.push({ shape, steps, headsOnly, rates: [rateBefore, rateAfter] });
+      sections.push({ shape, steps, mlm, headsOnly, rates: [rateBefore, rateAfter] });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -289,7 +293,7 @@ async function main(): Promise<void> {
   peak = Math.max(peakBefore, peakAfter);
   console.log(`GEMM peak again at the end: ${peakAfter.toFixed(1)} GFLOP/s; MFU below uses ${peak.toFixed(1)} GFLOP/s`);
 
-  for (const { shape, steps, headsOnly, rates } of sections) {
+  for (const { shape, steps, mlm, headsOnly, rates } of sections) {
     console.log(`\n## ${shape.name}: ${shape.layers} layers × ${shape.hidden} hidden, ${shape.heads} heads, ${shape.intermediate} intermediate, vocab 30522 (random weights); batch ${BATCH} × seq ${SEQ} on the CPU`);
     const rate = Math.max(...rates);
     console.log(`GEMM rate at this shape's projection sizes ([${BATCH * SEQ}, ${shape.hidden}]×[${shape.hidden}, ${shape.hidden}] ×4, ×[${shape.hidden}, ${shape.intermediate}], [${BATCH * SEQ}, ${shape.intermediate}]×[${shape.intermediate}, ${shape.hidden}], FLOP-weighted; ${rates.map((r) => r.toFixed(1)).join(' before, ')} after the steps): ${rate.toFixed(1)} GFLOP/s = ${((100 * rate) / peak).toFixed(0)}% of the 2048³ peak (the most a step's GEMMs could reach; "MFU vs shape GEMM" divides by this instead)`);
@@ -300,6 +304,8 @@ async function main(): Promise<void> {
       const mfu = (6 * f.pathParams * f.tokensPerS) / (peak * 1e9);
       console.log(`| ${f.policy === 'none' ? 'full fine-tuning (none)' : f.policy} | ${f.examplesPerS.toFixed(2)} | ${f.tokensPerS.toFixed(0)} | ${(100 * mfu).toFixed(1)}% | ${((100 * mfu * peak) / rate).toFixed(1)}% | ${ms(f.stepMs)} | ${ms(f.runMs)} | ${ms(f.optMs)} (${((100 * f.optMs) / f.stepMs).toFixed(0)}%) | ${m(f.trainableParams)} | ${m(f.pathParams)} | ${f.steps} |`);
     }
+    const mlmMfu = mlm.flops / (mlm.stepMs / 1000) / (peak * 1e9);
+    console.log(`| masked-LM pretraining step (${mlm.predicted} of ${BATCH * SEQ} tokens predicted, whole-word 80/10/10; tied 30,522 × ${shape.hidden} projection counted) | ${(BATCH / (mlm.stepMs / 1000)).toFixed(2)} | ${mlm.tokensPerS.toFixed(0)} | ${(100 * mlmMfu).toFixed(1)}% | ${((100 * mlmMfu * peak) / rate).toFixed(1)}% | ${ms(mlm.stepMs)} | ${ms(mlm.runMs)} | ${ms(mlm.optMs)} (${((100 * mlm.optMs) / mlm.stepMs).toFixed(0)}%) | ${m(mlm.params)} | ${(mlm.flops / 6 / (BATCH * SEQ) / 1e6).toFixed(1)}M per token (FLOPs ÷ 6 ÷ tokens) | ${mlm.steps} |`);
     for (const line of headsOnly) console.log(line);
   }
   console.log(`\n(bench took ${((performance.now() - started) / 1000).toFixed(0)} s)`);

@@ -9,9 +9,11 @@ import { embedCommand } from './commands/embed.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { mapCommand } from './commands/map.js';
+import { pretrainCommand } from './commands/pretrain.js';
 import { trainCommand } from './commands/train.js';
+import { vocabCommand } from './commands/vocab.js';
 
-const commands: Command[] = [embedCommand, classifyCommand, trainCommand, evalCommand, downloadCommand, exportCommand, mapCommand];
+const commands: Command[] = [embedCommand, classifyCommand, trainCommand, evalCommand, downloadCommand, exportCommand, mapCommand, pretrainCommand, vocabCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

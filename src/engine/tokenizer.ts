@@ -29,6 +29,8 @@ function tokenName(t: unknown): string | undefined {
 }
 
 const PUNCTUATION = /^[\p{P}\p{S}]+$/u;
+/** How byte-level BPE (Ġ, a space byte) and SentencePiece (▁) mark a piece that follows a space. */
+const WORD_START_MARK = /^[\u0120\u2581]/;
 
 export interface PaddedBatch {
   inputIds: BigInt64Array;
@@ -120,7 +122,7 @@ export class SentenceTokenizer {
       if (truncated[i]) tokens = tokens.slice(0, budget);
       if (this.core.post_processor) tokens = this.core.post_processor.post_process(tokens, null, true).tokens;
       const row = new Array<number>(tokens.length);
-      for (let j = 0; j < tokens.length; j++) row[j] = this.idOf(tokens[j]!);
+      for (let j = 0; j < tokens.length; j++) row[j] = this.idOrUnknown(tokens[j]!);
       ids[i] = row;
     }
     return { ids, truncated, unknownShare };
@@ -149,7 +151,32 @@ export class SentenceTokenizer {
     return words === 0 ? 0 : unknown / words;
   }
 
-  private idOf(token: string): number {
+  /**
+   * Each text's tokens without the special tokens, and whether each token begins a word: what
+   * masked-LM pretraining packs and masks. WordPiece marks the pieces that continue a word
+   * ("##"); byte-level BPE ("Ġ") and SentencePiece ("▁") mark the pieces that start one after
+   * a space, and a text's first piece starts a word whatever its mark.
+   */
+  pieces(texts: readonly string[]): { ids: number[][]; wordStarts: boolean[][] } {
+    const ids: number[][] = [];
+    const wordStarts: boolean[][] = [];
+    const cont = this.continuation;
+    const startsWord = (t: string, k: number): boolean => k === 0 || (cont !== undefined ? !t.startsWith(cont) : WORD_START_MARK.test(t));
+    for (const text of texts) {
+      const tokens = this.core.tokenize(text, { add_special_tokens: false });
+      ids.push(tokens.map((t) => this.idOrUnknown(t)));
+      wordStarts.push(tokens.map(startsWord));
+    }
+    return { ids, wordStarts };
+  }
+
+  /** The id of a token (such as "[MASK]"), or undefined when the vocabulary lacks it. */
+  idOf(token: string): number | undefined {
+    return this.vocab.get(token);
+  }
+
+  /** The id of a token, else the unknown token's; an error when there is neither. */
+  private idOrUnknown(token: string): number {
     const id = this.vocab.get(token) ?? this.unkId;
     if (id === undefined) throw new SentenceLensError('BAD_CONFIG', `${this.folder}: token ${JSON.stringify(token)} is not in the vocabulary and the tokenizer has no unknown token`);
     return id;

@@ -41,6 +41,11 @@ const CANDIDATES: readonly { sentence: string; topic: string; sentiment: string 
   { sentence: 'That audiobook narrator could make a phone book gripping.', topic: 'reading', sentiment: 'positive' },
   { sentence: 'Fresh figs with honey are my idea of a perfect dessert.', topic: 'food', sentiment: 'positive' },
   { sentence: 'The relay team dropped the baton on the final bend.', topic: 'sports', sentiment: 'negative' },
+  // Harder ones (a topic word in another topic's sentence, understatement), so that a better
+  // offline model still gets at least two wrong.
+  { sentence: 'I read the menu twice and still could not find anything I wanted.', topic: 'food', sentiment: 'negative' },
+  { sentence: 'Rain stopped play before anyone scored.', topic: 'sports', sentiment: 'negative' },
+  { sentence: 'The index at the back of the atlas is useless.', topic: 'reading', sentiment: 'negative' },
 ];
 const heldOutHolds = (r: { heldOut?: { before: Record<string, number>; after: Record<string, number> } }) => {
   assert.ok(r.heldOut, 'held-out accuracy is reported');

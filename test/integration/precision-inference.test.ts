@@ -1,7 +1,7 @@
 /**
  * Reduced-precision inference against fp32 on the bundled sentences with the bundled offline
  * model: int8 on the CPU (labels agree on ≥ 99%, cosine ≥ 0.99), fp16 on WebGPU (labels all
- * equal, cosine ≥ 0.999; lavapipe in CI exposes shader-f16), and the int8 export, as a user
+ * equal but fp32's near-ties, cosine ≥ 0.999; lavapipe in CI exposes shader-f16), and the int8 export, as a user
  * runs it: `sentence-lens export --precision int8`, then a plain onnxruntime session.
  */
 import { test } from 'node:test';
@@ -33,18 +33,33 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return d / Math.sqrt(na * nb);
 }
 
+/** fp32's probability gap between its top two labels: how close to a tie the decision was. */
+function margin(probs: Record<string, number>): number {
+  const [a = 0, b = 0] = Object.values(probs).sort((x, y) => y - x);
+  return a - b;
+}
+
 function compare(ref: SentenceResult[], got: SentenceResult[]) {
   let agree = 0;
   let labels = 0;
+  /** The fp32 margins of the decisions that changed. */
+  const flips: { sentence: string; task: string; margin: number }[] = [];
   const cos = ref.map((r, i) => {
     for (const t of Object.keys(r.tasks)) {
       labels++;
       if (r.tasks[t]!.label === got[i]!.tasks[t]!.label) agree++;
+      else flips.push({ sentence: sentences[i]!, task: t, margin: margin(r.tasks[t]!.probs) });
     }
     return cosine(r.embedding, got[i]!.embedding);
   });
-  return { agreement: agree / labels, labels, minCos: Math.min(...cos), maxCos: Math.max(...cos) };
+  return { agreement: agree / labels, labels, flips, minCos: Math.min(...cos), maxCos: Math.max(...cos) };
 }
+
+/**
+ * A decision fp32 makes by less than this probability gap is a tie that half precision's
+ * rounding (about 1e-3 relative) may legitimately turn either way.
+ */
+const NEAR_TIE = 0.01;
 
 const fp32 = await (async () => {
   const m = await SentenceModel.load(OFFLINE, { device: 'cpu', precision: 'fp32' });
@@ -65,12 +80,14 @@ test('int8 on the CPU: labels agree with fp32 on ≥ 99% of the bundled sentence
   assert.ok(c.minCos < 0.99999, `the weights really are quantized (lowest cosine ${c.minCos})`);
 });
 
-test('fp16 on WebGPU: labels equal fp32 on every bundled sentence, embeddings within cosine 0.999', { skip: noFp16 }, async () => {
+test('fp16 on WebGPU: labels equal fp32 on every bundled sentence but near-ties, embeddings within cosine 0.999', { skip: noFp16 }, async () => {
   const m = await SentenceModel.load(OFFLINE, { device: 'webgpu', precision: 'fp16' });
   assert.deepEqual(m.precision, { precision: 'fp16' });
   const c = compare(fp32, await m.run(sentences));
   await m.release();
-  assert.equal(c.agreement, 1, `labels agree on ${(100 * c.agreement).toFixed(2)}%`);
+  // Every decision fp32 makes clearly, fp16 makes the same; only ties within rounding may differ.
+  assert.ok(c.flips.every((f) => f.margin < NEAR_TIE), `fp16 changed clear decisions: ${JSON.stringify(c.flips)}`);
+  assert.ok(c.agreement >= 0.999, `labels agree on ${(100 * c.agreement).toFixed(2)}%: ${JSON.stringify(c.flips)}`);
   assert.ok(c.minCos >= 0.999, `lowest cosine ${c.minCos}`);
   assert.ok(c.minCos < 0.9999999, `the graph really computes in half precision (lowest cosine ${c.minCos})`);
 });

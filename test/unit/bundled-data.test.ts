@@ -82,3 +82,38 @@ test('sentence lengths have a wide spread', () => {
   assert.ok(min <= 5, `shortest sentence has ${min} words`);
   assert.ok(max >= 40, `longest sentence has ${max} words`);
 });
+
+const HELDOUT_PATH = fileURLToPath(new URL('../../models/heldout.csv', import.meta.url));
+const PARAPHRASE_PATH = fileURLToPath(new URL('../../models/paraphrases.csv', import.meta.url));
+const heldRecords: string[][] = parse(readFileSync(HELDOUT_PATH, 'utf8'), { skip_empty_lines: true });
+const heldRows = heldRecords.slice(1);
+const paraRecords: string[][] = parse(readFileSync(PARAPHRASE_PATH, 'utf8'), { skip_empty_lines: true });
+
+test('the training data has grown to thousands of sentences', () => {
+  assert.ok(rows.length >= 2000, `only ${rows.length} rows`);
+});
+
+test('the held-out set is balanced, labelled like the training data, and shares no sentence with it', () => {
+  assert.deepEqual(heldRecords[0], ['sentence', 'topic', 'sentiment']);
+  assert.ok(heldRows.length >= 300, `only ${heldRows.length} held-out rows`);
+  const train = new Set(rows.map(([s]) => norm(s ?? '')));
+  const counts = new Map<string, number>();
+  for (const [i, [sentence, topic, sentiment]] of heldRows.entries()) {
+    assert.ok(!train.has(norm(sentence ?? '')), `held-out row ${i + 2} is also in sentences.csv: ${sentence}`);
+    assert.ok((TOPICS as readonly string[]).includes(topic ?? '') && (SENTIMENTS as readonly string[]).includes(sentiment ?? ''), `held-out row ${i + 2}: labels ${topic}/${sentiment}`);
+    counts.set(`${topic}/${sentiment}`, (counts.get(`${topic}/${sentiment}`) ?? 0) + 1);
+  }
+  for (const n of counts.values()) assert.ok(n >= 50);
+  assert.equal(new Set(heldRows.map(([s]) => norm(s ?? ''))).size, heldRows.length, 'no duplicates');
+});
+
+test('paraphrase pairs are distinct sentences that appear in neither labelled file', () => {
+  assert.deepEqual(paraRecords[0], ['sentence', 'paraphrase']);
+  const pairs = paraRecords.slice(1);
+  assert.ok(pairs.length >= 50);
+  const labelled = new Set([...rows, ...heldRows].map(([s]) => norm(s ?? '')));
+  for (const [a, b] of pairs) {
+    assert.notEqual(norm(a!), norm(b!));
+    assert.ok(!labelled.has(norm(a!)) && !labelled.has(norm(b!)), `${a} / ${b}`);
+  }
+});

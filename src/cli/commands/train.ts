@@ -40,14 +40,17 @@ const HELP = `  --model M              hub id, model folder or checkpoint to sta
   --save-dtype D         float32 (default) | source: save model.safetensors in the base model's
                          dtype (F16/BF16 checkpoints train in fp32 and are rounded back)
   --resume DIR           continue an interrupted run (its run folder or last checkpoint)
+  --adapt FILE|DIR       first adapt the model to this unlabelled text (masked-LM pretraining in
+                         DIR/adapt), then fine-tune the adapted backbone; repeatable
+  --adapt-epochs N       epochs of adaptation over that text (default 1)
 Progress goes to stderr, the JSON summary to stdout. Ctrl-C finishes the step, saves DIR/last and exits.`;
 
-function str(values: Record<string, unknown>, name: string): string | undefined {
+export function str(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
 }
 
-function num(values: Record<string, unknown>, name: string): number | undefined {
+export function num(values: Record<string, unknown>, name: string): number | undefined {
   const v = str(values, name);
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -84,10 +87,16 @@ export function trainEventPrinter(io: CliIo, title: string): { onEvent: (e: Trai
         if (!barActive || !io.stderr.isTTY) io.stderr.write(`${e.level === 'warning' ? 'warning: ' : ''}${e.message}\n`);
       } else if (e.type === 'evaluation') {
         const parts = Object.entries(e.report.tasks).map(([t, m]) => `${t} acc ${m.accuracy.toFixed(3)} F1 ${m.macroF1.toFixed(3)}`);
+        const mlm = e.report.mlm;
+        if (mlm) parts.push(`perplexity ${mlm.perplexity.toFixed(2)}, masked-token accuracy ${mlm.accuracy.toFixed(3)}`);
         if (!io.stderr.isTTY) io.stderr.write(`eval step ${e.step}: loss ${e.report.loss.toFixed(4)}, ${parts.join(', ')}${e.improved ? ' (best)' : ''}\n`);
       } else if (e.type === 'progress') {
         if (e.phase === 'tokenizing') return;
         barActive = true;
+        if (e.phase === 'adapting') {
+          if (e.done !== undefined && e.total !== undefined) bar.update(e.done, e.total, `adapting${e.loss !== undefined ? ` loss ${e.loss.toFixed(4)}` : ''}`);
+          return;
+        }
         if (e.totalSteps === 0) {
           // Evaluation only: rows done.
           if (e.done !== undefined && e.total !== undefined) bar.update(e.done, e.total, 'rows');
@@ -148,6 +157,7 @@ export const trainCommand: Command = {
     schedule: { type: 'string' }, 'max-grad-norm': { type: 'string' }, dropout: { type: 'string' }, 'max-length': { type: 'string' },
     seed: { type: 'string' }, 'no-shuffle': { type: 'boolean' }, device: { type: 'string' }, resume: { type: 'string' },
     'on-bad-row': { type: 'string' }, 'grad-accum': { type: 'string' }, 'eval-every': { type: 'string' }, patience: { type: 'string' },
+    adapt: { type: 'string', multiple: true }, 'adapt-epochs': { type: 'string' },
     'save-dtype': { type: 'string' },
   },
   async run(values, positionals, io) {
@@ -195,6 +205,7 @@ export const trainCommand: Command = {
           seed: num(values, 'seed'), shuffle: values['no-shuffle'] === true ? false : undefined, device: deviceOption(values),
           onBadRow: onBadRow as TrainOptions['onBadRow'], gradAccum: positiveInt(values, 'grad-accum'),
           evalEvery: positiveInt(values, 'eval-every'), patience: positiveInt(values, 'patience'),
+          adapt: values['adapt'] as string[] | undefined, adaptEpochs: positiveInt(values, 'adapt-epochs'),
           saveDtype: saveDtype as TrainOptions['saveDtype'],
         };
         result = await train(options, { signal: io.signal, onEvent: printer.onEvent });

@@ -22,6 +22,23 @@ export interface LayerNames {
   readonly outputNorm: string;
 }
 
+/**
+ * The masked-LM head of the architecture's …ForMaskedLM, the same computation in every one
+ * here: dense → exact GELU → LayerNorm (the config's eps) → a decoder whose weight is the word
+ * embedding table (tied) plus a bias per token. Names are the state dict's own, at its top
+ * level (no base-model prefix).
+ */
+export interface MaskedLmHeadNames {
+  /** The task class a pretraining checkpoint is saved as (config.json `architectures`). */
+  readonly modelClass: string;
+  readonly dense: string;
+  readonly norm: string;
+  /** The per-token bias, under the name save_pretrained keeps. */
+  readonly bias: string;
+  /** The tied decoder: `${decoder}.weight` is never written; `${decoder}.bias` is another name for the bias. */
+  readonly decoder: string;
+}
+
 export interface EmbeddingContext {
   readonly g: Graph;
   readonly config: EncoderConfig;
@@ -45,6 +62,7 @@ export interface Architecture {
   /** The layers' common prefix: layer i's tensors are `${layerPrefix}.${i}.…`. */
   readonly layerPrefix: string;
   readonly layer: LayerNames;
+  readonly maskedLm: MaskedLmHeadNames;
   /** DistilBERT adds the attention output to the residual without dropout; the others drop out. */
   readonly attentionOutputDropout: boolean;
   /** config.json → EncoderConfig, with this architecture's field names and defaults. */

@@ -86,6 +86,13 @@ export const bert: Architecture = {
   layerPrefix: 'encoder.layer',
   layer: BERT_LAYER_NAMES,
   attentionOutputDropout: true,
+  maskedLm: {
+    modelClass: 'BertForMaskedLM',
+    dense: 'cls.predictions.transform.dense',
+    norm: 'cls.predictions.transform.LayerNorm',
+    bias: 'cls.predictions.bias',
+    decoder: 'cls.predictions.decoder',
+  },
   parseConfig: (f) => ({ ...parseBertStyleConfig(f, 'bert', { padTokenId: 0, typeVocabSize: 2 }), relativeAttentionBuckets: 0 }),
   configJson: (c, raw) => ({
     ...bertStyleConfigJson(c, raw, 'BertModel'),

@@ -27,6 +27,8 @@ export const distilbert: Architecture = {
     outputNorm: 'output_layer_norm',
   },
   attentionOutputDropout: false,
+  // DistilBertForMaskedLM: vocab_transform → activation → vocab_layer_norm (eps 1e-12) → vocab_projector.
+  maskedLm: { modelClass: 'DistilBertForMaskedLM', dense: 'vocab_transform', norm: 'vocab_layer_norm', bias: 'vocab_projector.bias', decoder: 'vocab_projector' },
   parseConfig(f) {
     f.requireGelu('activation');
     const hiddenSize = f.positiveInt('dim', 768);

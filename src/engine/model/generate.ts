@@ -18,7 +18,7 @@ import { parseModelConfig } from './config.js';
 import type { EncoderConfig, ModelType } from './encoder-config.js';
 import { byteLevelBpeTokenizer, type GeneratedTokenizer, mpnetWordPieceTokenizer, unigramTokenizer } from './generated-tokenizers.js';
 import { SAMPLE_SENTENCES } from './sample-sentences.js';
-import { parameterShapes } from './weights.js';
+import { maskedLmHeadShapes, parameterShapes } from './weights.js';
 import { buildVocab, PAD_ID, tokenizerConfigJson, tokenizerJson } from './wordpiece-vocab.js';
 
 /** WordPiece (BERT, DistilBERT; MPNet's has <s>/</s> specials), SentencePiece Unigram (XLM-R), byte-level BPE (RoBERTa). */
@@ -33,6 +33,8 @@ export interface GenerateModelOptions {
   config?: Partial<BertConfigJson>;
   seed?: number;
   texts?: readonly string[];
+  /** A ready WordPiece vocabulary (e.g. from the WordPiece trainer; BERT only); `texts` and `vocabSize` are then unused. */
+  vocab?: readonly string[];
   /** Exact vocabulary size; defaults to what the texts give (WordPiece: every word, capped at 8,000 entries). */
   vocabSize?: number;
   /** Names carry the architecture's base-model prefix (`bert.`, `roberta.`, …), as task models save them. */
@@ -85,22 +87,16 @@ export function parameterSpecs(c: EncoderConfig, options: { prefixed?: boolean; 
   return shapes.map(([name, shape]) => ({ name: `${p}${name}`, shape, init: initFor(name) }));
 }
 
-/** The masked-LM head each architecture's …ForMaskedLM saves beside the backbone (tied decoder weights are not saved). */
+/**
+ * The masked-LM head each architecture's …ForMaskedLM saves beside the backbone (tied decoder
+ * weights are not saved), in state-dict order: the head module's own bias first, unless the
+ * bias belongs to the decoder submodule (DistilBERT's vocab_projector).
+ */
 function maskedLmSpecs(c: EncoderConfig): ParameterSpec[] {
-  const H = c.hiddenSize;
-  const V = c.vocabSize;
-  const robertaStyle: [string, number[]][] = [
-    ['lm_head.bias', [V]], ['lm_head.dense.weight', [H, H]], ['lm_head.dense.bias', [H]], ['lm_head.layer_norm.weight', [H]], ['lm_head.layer_norm.bias', [H]],
-  ];
-  const heads: Record<ModelType, [string, number[]][]> = {
-    bert: [['cls.predictions.bias', [V]], ['cls.predictions.transform.dense.weight', [H, H]], ['cls.predictions.transform.dense.bias', [H]],
-      ['cls.predictions.transform.LayerNorm.weight', [H]], ['cls.predictions.transform.LayerNorm.bias', [H]]],
-    roberta: robertaStyle,
-    'xlm-roberta': robertaStyle,
-    distilbert: [['vocab_transform.weight', [H, H]], ['vocab_transform.bias', [H]], ['vocab_layer_norm.weight', [H]], ['vocab_layer_norm.bias', [H]], ['vocab_projector.bias', [V]]],
-    mpnet: robertaStyle,
-  };
-  return heads[c.modelType].map(([name, shape]) => ({ name, shape, init: initFor(name) }));
+  const { bias, decoder } = architectureOf(c).maskedLm;
+  const shapes = [...maskedLmHeadShapes(c)];
+  const ordered = bias.startsWith(`${decoder}.`) ? shapes : [...shapes.filter(([n]) => n === bias), ...shapes.filter(([n]) => n !== bias)];
+  return ordered.map(([name, shape]) => ({ name, shape, init: initFor(name) }));
 }
 
 function fill(spec: ParameterSpec, rng: Rng, std: number, randomLayerNorm: boolean): Float32Array {
@@ -138,7 +134,7 @@ function makeTokenizer(modelType: ModelType, kind: TokenizerKind, texts: readonl
   if (kind === 'unigram') return unigramTokenizer(texts, { vocabSize, maxLength });
   if (kind === 'bpe') return byteLevelBpeTokenizer(texts, { vocabSize, maxLength });
   if (modelType === 'mpnet') return mpnetWordPieceTokenizer(texts, { vocabSize, maxLength, lowercase });
-  const vocab = buildVocab(texts, { vocabSize, lowercase });
+  const vocab = o.vocab ?? buildVocab(texts, { vocabSize, lowercase });
   return {
     files: {
       'vocab.txt': `${vocab.join('\n')}\n`,

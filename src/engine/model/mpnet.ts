@@ -9,7 +9,7 @@ import { type Value, add, gather, sub, transpose, unsqueeze } from '../graph/ind
 import type { Architecture, EmbeddingContext } from './architecture.js';
 import { bertStyleConfigJson, parseBertStyleConfig } from './bert.js';
 import type { EncoderConfig } from './encoder-config.js';
-import { positionsAfterPadding } from './roberta.js';
+import { lmHeadNames, positionsAfterPadding } from './roberta.js';
 
 /** MPNetEmbeddings numbers positions after padding_idx = 1 whatever pad_token_id says. */
 const MPNET_PADDING_IDX = 1;
@@ -69,6 +69,7 @@ export const mpnet: Architecture = {
     outputNorm: 'output.LayerNorm',
   },
   attentionOutputDropout: true,
+  maskedLm: lmHeadNames('MPNetForMaskedLM'),
   parseConfig: (f) => ({
     ...parseBertStyleConfig(f, 'mpnet', { padTokenId: 1, typeVocabSize: 0 }),
     relativeAttentionBuckets: f.positiveInt('relative_attention_num_buckets', 32),

@@ -5,7 +5,7 @@
  * tokens' positions), and the single token type is always type 0, so no token_type_ids input.
  */
 import { type Graph, type Value, add, cumsum, gather, mul, notEqualMask } from '../graph/index.js';
-import type { Architecture, EmbeddingContext } from './architecture.js';
+import type { Architecture, EmbeddingContext, MaskedLmHeadNames } from './architecture.js';
 import { BERT_LAYER_NAMES, bertEmbeddingShapes, bertStyleConfigJson, parseBertStyleConfig } from './bert.js';
 import type { EncoderConfig, ModelType } from './encoder-config.js';
 
@@ -13,12 +13,17 @@ import type { EncoderConfig, ModelType } from './encoder-config.js';
  * transformers' create_position_ids_from_input_ids: padding tokens get `padId`, the others
  * padId + 1, padId + 2, … in order. Shared with MPNet, which numbers positions the same way.
  */
+/** RobertaLMHead's names, which XLM-R's and MPNet's LM heads share. */
+export function lmHeadNames(modelClass: string): MaskedLmHeadNames {
+  return { modelClass, dense: 'lm_head.dense', norm: 'lm_head.layer_norm', bias: 'lm_head.bias', decoder: 'lm_head.decoder' };
+}
+
 export function positionsAfterPadding(g: Graph, inputIds: Value, padId: number): Value {
   const notPad = notEqualMask(g, inputIds, padId);
   return add(g, mul(g, cumsum(g, notPad, 1), notPad), g.constant([BigInt(padId)], 'int64', []));
 }
 
-function robertaFamily(modelType: ModelType, modelClass: string): Architecture {
+function robertaFamily(modelType: ModelType, modelClass: string, maskedLmClass: string): Architecture {
   return {
     modelType,
     modelClass,
@@ -27,6 +32,7 @@ function robertaFamily(modelType: ModelType, modelClass: string): Architecture {
     layerPrefix: 'encoder.layer',
     layer: BERT_LAYER_NAMES,
     attentionOutputDropout: true,
+    maskedLm: lmHeadNames(maskedLmClass),
     parseConfig: (f) => ({ ...parseBertStyleConfig(f, modelType, { padTokenId: 1, typeVocabSize: 1 }), relativeAttentionBuckets: 0 }),
     configJson: (c, raw) => ({
       ...bertStyleConfigJson(c, raw, modelClass),
@@ -48,5 +54,5 @@ function robertaFamily(modelType: ModelType, modelClass: string): Architecture {
   };
 }
 
-export const roberta = robertaFamily('roberta', 'RobertaModel');
-export const xlmRoberta = robertaFamily('xlm-roberta', 'XLMRobertaModel');
+export const roberta = robertaFamily('roberta', 'RobertaModel', 'RobertaForMaskedLM');
+export const xlmRoberta = robertaFamily('xlm-roberta', 'XLMRobertaModel', 'XLMRobertaForMaskedLM');

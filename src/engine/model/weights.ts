@@ -34,8 +34,24 @@ export function parameterShapes(c: EncoderConfig): Map<string, number[]> {
   return m;
 }
 
+/**
+ * The masked-LM head's stored tensors (the tied decoder weight is the word-embedding table and
+ * is not stored), HF names, in the order its …ForMaskedLM registers them.
+ */
+export function maskedLmHeadShapes(c: EncoderConfig): Map<string, number[]> {
+  const { dense, norm, bias } = architectureOf(c).maskedLm;
+  const H = c.hiddenSize;
+  return new Map([
+    [`${dense}.weight`, [H, H]],
+    [`${dense}.bias`, [H]],
+    [`${norm}.weight`, [H]],
+    [`${norm}.bias`, [H]],
+    [bias, [c.vocabSize]],
+  ]);
+}
+
 /** Older (TensorFlow-converted) checkpoints name LayerNorm parameters gamma/beta. */
-function legacyName(name: string): string {
+export function legacyName(name: string): string {
   return name.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta');
 }
 

@@ -10,6 +10,8 @@ export interface EvalReport {
   readonly loss: number;
   readonly examples: number;
   readonly tasks: Record<string, TaskMetrics>;
+  /** Masked-LM pretraining's evaluation (its `loss` is the mean NLL of the predictions). */
+  readonly mlm?: { readonly perplexity: number; readonly accuracy: number; readonly predictions: number };
 }
 
 export interface EvaluateOptions {

@@ -4,7 +4,7 @@
  */
 import type { EvalReport } from './evaluate.js';
 
-export type TrainPhase = 'tokenizing' | 'embedding' | 'training' | 'evaluating' | 'saving';
+export type TrainPhase = 'tokenizing' | 'adapting' | 'embedding' | 'training' | 'evaluating' | 'saving';
 
 export interface ProgressEvent {
   readonly type: 'progress';

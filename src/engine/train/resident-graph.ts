@@ -3,7 +3,11 @@
  * one ONNX graph, so weights, optimizer moments and the step counter can stay on the GPU
  * across steps (train/resident-runner.ts keeps them there as gpu-buffer tensors).
  *
- * Inputs: the batch (as buildTrainingGraph), `lr` (the schedule's learning rate, a float
+ * The model's part (forward, losses, gradients) comes from its own builder (fine-tuning's
+ * buildTrainingGraph, masked-LM pretraining's buildMlmTrainingGraph) with the gradients left
+ * inside the graph; this file adds only the optimizer, so any model the engines train gets it.
+ *
+ * Inputs: the batch (as the model's training graph), `lr` (the schedule's learning rate, a float
  * scalar), `optimizer_step` (steps taken so far, a float scalar), and per trainable tensor
  * `<name>` plus its optimizer state: `exp_avg/<name>` and `exp_avg_sq/<name>` (AdamW) or
  * `momentum_buffer/<name>` (SGD with momentum).
@@ -19,17 +23,14 @@
 import {
   type Graph, type Value, add, adamwStepScalars, adamwUpdate, clipScale, globalNorm, min, mul, sgdUpdate,
 } from '../graph/index.js';
-import type { Tensor } from '../model/tensor.js';
-import type { EncoderConfig } from '../model/encoder-config.js';
-import type { TaskSpec } from '../model/heads.js';
 import { isNoDecayParameter } from './param-names.js';
-import { buildTrainingGraph, type TrainingGraphOptions } from './train-graph.js';
+import type { TrainingGraph } from './train-graph.js';
 
 export type ResidentOptimizerSpec =
   | { readonly kind: 'adamw'; readonly beta1: number; readonly beta2: number; readonly eps: number; readonly weightDecay: number }
   | { readonly kind: 'sgd'; readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number };
 
-export interface ResidentGraphOptions extends Omit<TrainingGraphOptions, 'gradOutputs' | 'floatType'> {
+export interface ResidentGraphOptions {
   readonly optimizer: ResidentOptimizerSpec;
   /** LR multiplier per trainable tensor (layer-wise decay); absent: 1. Baked in as constants. */
   readonly lrMultiplier?: (name: string) => number;
@@ -66,14 +67,9 @@ export interface ResidentGraph {
 export const STEP_INPUT = 'optimizer_step';
 export const newName = (input: string): string => `new:${input}`;
 
-export function buildResidentGraph(
-  config: EncoderConfig,
-  backbone: ReadonlyMap<string, Tensor>,
-  heads: ReadonlyMap<string, Tensor>,
-  tasks: readonly TaskSpec[],
-  options: ResidentGraphOptions,
-): ResidentGraph {
-  const tg = buildTrainingGraph(config, backbone, heads, tasks, { ...options, gradOutputs: false });
+/** `training` builds a fresh training graph whose gradients stay inside it (gradOutputs false). */
+export function buildResidentGraph(training: () => TrainingGraph, options: ResidentGraphOptions): ResidentGraph {
+  const tg = training();
   const g = tg.graph;
   const slots: StateSlot[] = [];
   const input = (param: string, kind: StateSlot['kind'], shape: readonly number[], dtype = g.floatType): Value => {

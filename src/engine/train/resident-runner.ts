@@ -1,5 +1,6 @@
 /**
- * Training with its state on the GPU: weights, optimizer moments and the step counter are
+ * Training with its state on the GPU, for any model whose graphs model-graphs.ts describes
+ * (fine-tuning, masked-LM pretraining): weights, optimizer moments and the step counter are
  * gpu-buffer tensors (runtime/device-state.ts) that each step's run reads and replaces; the
  * optimizer update is inside the training graph (resident-graph.ts). Per step the host sends
  * the batch and three scalars (learning rate, and with accumulation the window's keep/scale)
@@ -11,16 +12,18 @@
  * the device instead of float64 per element on the host.
  */
 import { SentenceLensError } from '../errors.js';
-import type { Tensor } from '../model/tensor.js';
 import { DeviceState, disposeIfDevice, type StateEntry } from '../runtime/device-state.js';
 import { createSession, ort, type Session } from '../runtime/session.js';
 import { runCounted, TransferCounter } from '../runtime/transfers.js';
+import { type EvalGraph, type ModelGraphs, type OutputMap, scalarOf } from './model-graphs.js';
 import { AdamW, type Optimizer, type OptimizerState, Sgd } from './optimizer.js';
 import { buildResidentGraph, newName, type ResidentGraph, type ResidentOptimizerSpec, type StateSlot, STEP_INPUT } from './resident-graph.js';
+import type { ParameterSet } from './step.js';
 import type { StepEngine, WindowResult } from './step-engine.js';
-import { batchFeeds, buildEvalGraph, type EvalOutput, type RunnerBatch, type RunnerOptions } from './step-runner.js';
+import { fineTuneGraphs, type RunnerOptions } from './step-runner.js';
 
-export interface ResidentOptions extends RunnerOptions {
+/** The optimizer side of a resident engine, whatever model it trains. */
+export interface ResidentUpdate {
   /** Hyperparameters and starting state (moments, step counts) come from this optimizer. */
   readonly optimizer: Optimizer;
   readonly lrMultiplier?: (name: string) => number;
@@ -29,8 +32,10 @@ export interface ResidentOptions extends RunnerOptions {
   readonly gradAccum: number;
 }
 
+/** Fine-tuning's multi-task model with its optimizer (what benches and tests build directly). */
+export interface ResidentOptions extends RunnerOptions, ResidentUpdate {}
+
 const f32 = (x: number): ort.Tensor => new ort.Tensor('float32', Float32Array.from([x]), []);
-const scalarOf = (t: ort.Tensor | undefined): number => (t ? (t.data as Float32Array)[0]! : 0);
 
 export function residentSpec(o: Optimizer): ResidentOptimizerSpec {
   if (o instanceof AdamW) return { kind: 'adamw', beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay };
@@ -51,27 +56,23 @@ function sharedStepCount(o: Optimizer, names: readonly string[]): number {
 interface ResidentGraphs {
   readonly update: ResidentGraph;
   readonly acc?: ResidentGraph;
-  readonly ev: ReturnType<typeof buildEvalGraph>;
+  readonly ev: EvalGraph;
 }
 
-function buildGraphs(options: ResidentOptions, shapes: ReadonlyMap<string, readonly number[]>): ResidentGraphs {
-  const { config, params, tasks, pooling, optimizer } = options;
-  const withShapes = (names: string[]): Map<string, Tensor> => new Map(names.map((n) => [n, { shape: shapes.get(n)!, data: params.get(n) }]));
-  const backbone = withShapes(params.names().filter((n) => !n.startsWith('heads.')));
-  const heads = withShapes(params.names().filter((n) => n.startsWith('heads.')));
-  const graphOptions = {
-    pooling, isTrainable: (n: string) => params.isTrainable(n), lossWeights: options.lossWeights,
-    dropout: options.dropout ? { rate: options.dropout.rate, seedInput: true as const } : undefined,
-    optimizer: residentSpec(optimizer), noDecay: (optimizer as AdamW | Sgd).noDecay, lrMultiplier: options.lrMultiplier, maxGradNorm: options.maxGradNorm,
+function buildGraphs<B, E>(model: ModelGraphs<B, E>, u: ResidentUpdate): ResidentGraphs {
+  const { params } = model;
+  const common = {
+    optimizer: residentSpec(u.optimizer), noDecay: (u.optimizer as AdamW | Sgd).noDecay, lrMultiplier: u.lrMultiplier, maxGradNorm: u.maxGradNorm,
   };
-  const accumulates = options.gradAccum > 1;
-  const update = buildResidentGraph(config, backbone, heads, tasks, { ...graphOptions, mode: 'update', accumulated: accumulates });
+  const training = () => model.training(false);
+  const accumulates = u.gradAccum > 1;
+  const update = buildResidentGraph(training, { ...common, mode: 'update', accumulated: accumulates });
   const expected = params.trainableNames();
   if (update.trainable.length !== expected.length || update.trainable.some((n) => !params.isTrainable(n))) {
     throw new Error(`internal: the training graph trains [${update.trainable.join(', ')}], the parameter set [${expected.join(', ')}]`);
   }
-  const acc = accumulates ? buildResidentGraph(config, backbone, heads, tasks, { ...graphOptions, mode: 'accumulate' }) : undefined;
-  return { update, acc, ev: buildEvalGraph(config, backbone, heads, tasks, pooling, (n) => params.isTrainable(n)) };
+  const acc = accumulates ? buildResidentGraph(training, { ...common, mode: 'accumulate' }) : undefined;
+  return { update, acc, ev: model.evaluation() };
 }
 
 /** State outputs stay on the device; the rest (losses, logits, norm) come to the host. */
@@ -80,13 +81,19 @@ function outputLocations(g: ResidentGraph, extra: string[] = []): Record<string,
   return Object.fromEntries(g.graph.outputNames.map((n) => [n, gpu.has(n) ? 'gpu-buffer' as const : 'cpu' as const]));
 }
 
-export async function createResidentEngine(options: ResidentOptions, shapes: ReadonlyMap<string, readonly number[]>): Promise<StepEngine> {
-  const graphs = buildGraphs(options, shapes);
+/** Fine-tuning's multi-task model, resident. */
+export function createResidentEngine(options: ResidentOptions, shapes: ReadonlyMap<string, readonly number[]>): Promise<StepEngine> {
+  return createResidentEngineFor(fineTuneGraphs(options, shapes), options);
+}
+
+/** Any model's graphs (model-graphs.ts), resident: the state goes up once, here. */
+export async function createResidentEngineFor<B, E>(model: ModelGraphs<B, E>, u: ResidentUpdate): Promise<StepEngine<B, E>> {
+  const graphs = buildGraphs(model, u);
   const transfers = new TransferCounter();
-  const state = new DeviceState(options.device, transfers);
+  const state = new DeviceState(model.device, transfers);
   const sessions: Session[] = [];
   const open = async (bytes: Uint8Array, outputLocation?: Record<string, 'cpu' | 'gpu-buffer'>) => {
-    const s = await createSession(bytes, options.device, outputLocation ? { outputLocation } : {});
+    const s = await createSession(bytes, model.device, outputLocation ? { outputLocation } : {});
     sessions.push(s);
     return s;
   };
@@ -94,9 +101,9 @@ export async function createResidentEngine(options: ResidentOptions, shapes: Rea
     const update = await open(graphs.update.graph.toBytes(), outputLocations(graphs.update, [newName(STEP_INPUT)]));
     const acc = graphs.acc ? await open(graphs.acc.graph.toBytes(), outputLocations(graphs.acc)) : undefined;
     const ev = await open(graphs.ev.graph.toBytes());
-    const step = sharedStepCount(options.optimizer, graphs.update.trainable);
-    await state.upload(initialState(graphs.update.slots, graphs.acc?.slots ?? [], options.params, options.optimizer, step));
-    return new ResidentEngine(options, graphs, { update, acc, ev }, sessions, state, transfers);
+    const step = sharedStepCount(u.optimizer, graphs.update.trainable);
+    await state.upload(initialState(graphs.update.slots, graphs.acc?.slots ?? [], model.params, u.optimizer, step));
+    return new ResidentEngine(model, u.optimizer, graphs, { update, acc, ev }, sessions, state, transfers);
   } catch (e) {
     await state.release();
     for (const s of sessions) await s.release();
@@ -104,12 +111,12 @@ export async function createResidentEngine(options: ResidentOptions, shapes: Rea
   }
 }
 
-class ResidentEngine implements StepEngine {
+class ResidentEngine<B, E> implements StepEngine<B, E> {
   readonly kind = 'device-resident' as const;
-  readonly runner = 'full-graph' as const;
 
   constructor(
-    private readonly o: ResidentOptions,
+    private readonly model: ModelGraphs<B, E>,
+    private readonly optimizer: Optimizer,
     private readonly g: ResidentGraphs,
     private readonly s: { readonly update: Session; readonly acc?: Session; readonly ev: Session },
     private readonly sessions: readonly Session[],
@@ -117,7 +124,11 @@ class ResidentEngine implements StepEngine {
     readonly transfers: TransferCounter,
   ) {}
 
-  async step(window: readonly RunnerBatch[], seeds: readonly number[], lr: number): Promise<WindowResult> {
+  get runner(): ModelGraphs<B, E>['kind'] {
+    return this.model.kind;
+  }
+
+  async step(window: readonly B[], seeds: readonly number[], lr: number): Promise<WindowResult> {
     if (window.length === 0) throw new Error('internal: an optimizer step needs at least one micro-batch');
     if (window.length > 1 && !this.g.acc) throw new Error('internal: several micro-batches but gradient accumulation was not set up');
     if (!Number.isFinite(lr) || lr < 0) throw new SentenceLensError('BAD_ARGUMENT', `learning rate must be finite and ≥ 0, got ${lr}`);
@@ -136,20 +147,20 @@ class ResidentEngine implements StepEngine {
   }
 
   /** A micro-batch before the window's last: its gradients are added into the accumulators. */
-  private async accumulate(batch: RunnerBatch, seed: number, first: boolean): Promise<ort.InferenceSession.OnnxValueMapType> {
+  private async accumulate(batch: B, seed: number, first: boolean): Promise<OutputMap> {
     const acc = this.g.acc!;
     const feeds = { ...this.batch(batch, seed), ...this.held(this.g.update.trainable), ...this.held(acc.slots.map((s) => s.input)), acc_keep: f32(first ? 0 : 1) };
-    const out = await runCounted(this.s.acc!, this.o.device, feeds, this.transfers);
+    const out = await runCounted(this.s.acc!, this.model.device, feeds, this.transfers);
     this.state.replace(acc.slots.map((s) => [s.input, out[s.output]!]));
     return out;
   }
 
   /** The window's last micro-batch: gradients (plus the accumulated ones), clipping, the update. */
-  private async apply(batch: RunnerBatch, seed: number, lr: number, micro: number): Promise<ort.InferenceSession.OnnxValueMapType> {
+  private async apply(batch: B, seed: number, lr: number, micro: number): Promise<OutputMap> {
     const { update, acc } = this.g;
     const feeds: Record<string, ort.Tensor> = { ...this.batch(batch, seed), ...this.held([...update.slots.map((s) => s.input), STEP_INPUT]), lr: f32(lr) };
     if (acc) Object.assign(feeds, this.held(acc.slots.map((s) => s.input)), { acc_keep: f32(micro > 1 ? 1 : 0), grad_scale: f32(1 / micro) });
-    const out = await runCounted(this.s.update, this.o.device, feeds, this.transfers);
+    const out = await runCounted(this.s.update, this.model.device, feeds, this.transfers);
     const norm = scalarOf(out['grad_norm']);
     if (!Number.isFinite(norm)) {
       // Nothing is taken: the inputs stay the state, the new values are thrown away.
@@ -161,9 +172,9 @@ class ResidentEngine implements StepEngine {
     return out;
   }
 
-  private batch(batch: RunnerBatch, seed: number): Record<string, ort.Tensor> {
-    const feeds = batchFeeds(batch.data, this.o.tasks, this.o.config);
-    if (this.o.dropout) feeds['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([seed]), []);
+  private batch(batch: B, seed: number): Record<string, ort.Tensor> {
+    const feeds = this.model.feeds(batch);
+    if (this.model.dropout) feeds['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([seed]), []);
     return feeds;
   }
 
@@ -171,20 +182,13 @@ class ResidentEngine implements StepEngine {
     return Object.fromEntries(names.map((n) => [n, this.state.get(n)]));
   }
 
-  async evaluate(batch: RunnerBatch): Promise<EvalOutput> {
-    const feeds = { ...batchFeeds(batch.data, this.o.tasks, this.o.config), ...Object.fromEntries(this.g.ev.inputs.map((p) => [p.input, this.state.get(p.name)])) };
-    const out = await runCounted(this.s.ev, this.o.device, feeds, this.transfers);
-    const losses: Record<string, number> = {};
-    const logits: Record<string, Float32Array> = {};
-    for (const t of this.o.tasks) {
-      losses[t.name] = scalarOf(out[`loss_${t.name}`]);
-      logits[t.name] = out[`logits_${t.name}`]!.data as Float32Array;
-    }
-    return { losses, logits };
+  async evaluate(batch: B): Promise<E> {
+    const feeds = { ...this.model.feeds(batch), ...Object.fromEntries(this.g.ev.inputs.map((p) => [p.input, this.state.get(p.name)])) };
+    return this.model.readEval(await runCounted(this.s.ev, this.model.device, feeds, this.transfers), batch);
   }
 
   async syncWeights(): Promise<void> {
-    for (const [name, data] of await this.state.download(this.g.update.trainable)) this.o.params.get(name).set(data);
+    for (const [name, data] of await this.state.download(this.g.update.trainable)) this.model.params.get(name).set(data);
   }
 
   async optimizerState(): Promise<OptimizerState> {
@@ -194,7 +198,7 @@ class ResidentEngine implements StepEngine {
     const tensors = new Map<string, Float32Array>();
     // torch creates SGD momentum buffers on the first step: none before it.
     for (const s of slots) if (t > 0 || s.kind !== 'momentum_buffer') tensors.set(s.input, got.get(s.input)!);
-    const source = this.o.optimizer.state().json;
+    const source = this.optimizer.state().json;
     return { tensors, json: { ...source, steps: Object.fromEntries(this.g.update.trainable.map((n) => [n, t])) } };
   }
 
@@ -208,7 +212,7 @@ class ResidentEngine implements StepEngine {
 /** What goes up at the start: weights, the optimizer's moments (zeros where it has none yet), the step count. */
 function initialState(
   slots: readonly StateSlot[], accSlots: readonly StateSlot[],
-  params: RunnerOptions['params'], optimizer: Optimizer, step: number,
+  params: ParameterSet, optimizer: Optimizer, step: number,
 ): StateEntry[] {
   const saved = optimizer.state().tensors;
   const entries: StateEntry[] = slots.map((s) => ({

@@ -1,6 +1,7 @@
 /**
  * One optimizer step as the training loop sees it: run a window of micro-batches, update the
- * weights. Two implementations:
+ * weights; the same for fine-tuning and masked-LM pretraining (the batch type is a parameter).
+ * Two implementations:
  *  - host optimizer (here): the StepRunner returns gradients, the TypeScript optimizer updates
  *    the ParameterSet arrays in place (clip, accumulation, per-group LR: step.ts). On the CPU
  *    this is the fastest path (measured: BENCHMARKS.md), so it stays the CPU path.
@@ -27,12 +28,13 @@ export interface WindowResult {
   readonly transfers: Transfers;
 }
 
-export interface StepEngine {
+/** B, E: the batches it steps on and what an evaluation returns (fine-tuning's by default, or masked-LM's). */
+export interface StepEngine<B = RunnerBatch, E = EvalOutput> {
   readonly kind: 'host-optimizer' | 'device-resident';
   readonly runner: StepRunner['kind'];
   /** One optimizer step over `window` (micro-batches), `seeds[i]` the dropout seed of batch i. */
-  step(window: readonly RunnerBatch[], seeds: readonly number[], lr: number): Promise<WindowResult>;
-  evaluate(batch: RunnerBatch): Promise<EvalOutput>;
+  step(window: readonly B[], seeds: readonly number[], lr: number): Promise<WindowResult>;
+  evaluate(batch: B): Promise<E>;
   /** Makes the ParameterSet arrays hold the current weights (a no-op on the host path). */
   syncWeights(): Promise<void>;
   /** The optimizer's moments and step counts, in the checkpoint format of optimizer.ts. */
@@ -48,7 +50,7 @@ export interface HostUpdateOptions {
   readonly accumulator?: GradAccumulator;
 }
 
-export function hostStepEngine(runner: StepRunner, params: ParameterSet, optimizer: Optimizer, options: HostUpdateOptions): StepEngine {
+export function hostStepEngine<B, E>(runner: StepRunner<B, E>, params: ParameterSet, optimizer: Optimizer, options: HostUpdateOptions): StepEngine<B, E> {
   const transfers = runner.transfers ?? new TransferCounter();
   return {
     kind: 'host-optimizer',

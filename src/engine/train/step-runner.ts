@@ -1,7 +1,8 @@
 /**
  * What the trainer asks of a model for one batch, behind one interface, so the heads-only fast
  * path (pooled embeddings cached once, a small heads graph) can stand in for the full graph
- * when the backbone is frozen:
+ * when the backbone is frozen, and masked-LM pretraining (pretrain/mlm-runner.ts) can use the
+ * same engines with batches of its own:
  *
  *   step(batch, seed)  → losses and the gradient of every trainable parameter
  *   evaluate(batch)    → losses and logits, no dropout, no gradients
@@ -17,9 +18,10 @@ import type { Tensor } from '../model/tensor.js';
 import { buildHead, type TaskSpec } from '../model/heads.js';
 import { pool, type Pooling } from '../model/pooling.js';
 import type { Device } from '../runtime/device.js';
-import { createSession, encoderFeeds, ort, type Session } from '../runtime/session.js';
+import { createSession, encoderFeeds, ort } from '../runtime/session.js';
 import { runCounted, TransferCounter } from '../runtime/transfers.js';
 import { multiTaskLoss } from './losses.js';
+import { type EvalGraph, type ModelGraphs, scalarOf, tensorsOf } from './model-graphs.js';
 import type { ParameterSet } from './step.js';
 import { buildTrainingGraph } from './train-graph.js';
 
@@ -45,10 +47,11 @@ export interface EvalOutput {
   readonly logits: Record<string, Float32Array>;
 }
 
-export interface StepRunner {
-  readonly kind: 'full-graph' | 'heads-only';
-  step(batch: RunnerBatch, dropoutSeed: number): Promise<StepOutput>;
-  evaluate(batch: RunnerBatch): Promise<EvalOutput>;
+/** What one runner steps on: fine-tuning's labelled rows (default) or masked-LM batches. */
+export interface StepRunner<B = RunnerBatch, E = EvalOutput> {
+  readonly kind: 'full-graph' | 'heads-only' | 'masked-lm';
+  step(batch: B, dropoutSeed: number): Promise<StepOutput>;
+  evaluate(batch: B): Promise<E>;
   release(): Promise<void>;
   /** Host ↔ device bytes its runs moved (absent: the runner does not count them). */
   readonly transfers?: TransferCounter;
@@ -67,68 +70,73 @@ export interface RunnerOptions {
 }
 
 /**
- * The full model (encoder, pooling, heads) as ONNX: one training graph and one evaluation
- * graph. `shapes` gives every parameter's shape (the ParameterSet holds flat arrays).
+ * The full model (encoder, pooling, heads) as ONNX, for either engine (model-graphs.ts).
+ * `shapes` gives every parameter's shape (the ParameterSet holds flat arrays).
  */
-export async function createFullGraphRunner(options: RunnerOptions, shapes: ReadonlyMap<string, readonly number[]>): Promise<StepRunner> {
+export function fineTuneGraphs(options: RunnerOptions, shapes: ReadonlyMap<string, readonly number[]>): ModelGraphs<RunnerBatch, EvalOutput> {
   const { config, params, tasks, pooling } = options;
   const isTrainable = (n: string) => params.isTrainable(n);
-  const withShapes = (names: string[]): Map<string, Tensor> => new Map(names.map((n) => [n, { shape: shapes.get(n)!, data: params.get(n) }]));
   const names = params.names();
-  const backbone = withShapes(names.filter((n) => !n.startsWith('heads.')));
-  const heads = withShapes(names.filter((n) => n.startsWith('heads.')));
-
-  let train: { session: Session; inputs: { name: string; input: string; shape: readonly number[] }[]; grads: { name: string; output: string }[]; lossTasks: string[] } | undefined;
-  if (params.trainableNames().length > 0) {
-    const tg = buildTrainingGraph(config, backbone, heads, tasks, {
-      pooling,
-      isTrainable,
-      lossWeights: options.lossWeights,
-      dropout: options.dropout ? { rate: options.dropout.rate, seedInput: true } : undefined,
-    });
-    train = {
-      session: await createSession(tg.graph.toBytes(), options.device),
-      inputs: tg.trainable.map((p) => ({ name: p.name, input: p.value.name, shape: shapes.get(p.name)! })),
-      grads: tg.trainable.map((p) => ({ name: p.name, output: p.grad })),
-      lossTasks: tg.lossTasks,
-    };
-  }
-  const ev = buildEvalGraph(config, backbone, heads, tasks, pooling, isTrainable);
-  const evalSession = await createSession(ev.graph.toBytes(), options.device);
-  const hasDropoutInput = !!options.dropout;
-
-  const dataFeeds = (b: CollatedBatch) => batchFeeds(b, tasks, config);
-  const paramFeeds = (list: readonly { name: string; input: string; shape: readonly number[] }[]): Record<string, ort.Tensor> =>
-    Object.fromEntries(list.map((p) => [p.input, new ort.Tensor('float32', params.get(p.name), [...p.shape])]));
-  const scalar = (t: ort.Tensor | undefined): number => (t ? (t.data as Float32Array)[0]! : 0);
-  const transfers = new TransferCounter();
-
+  const backbone = tensorsOf(params, shapes, names.filter((n) => !n.startsWith('heads.')));
+  const heads = tensorsOf(params, shapes, names.filter((n) => n.startsWith('heads.')));
   return {
-    kind: 'full-graph',
-    transfers,
-    async step(batch, seed) {
-      if (!train) throw new Error('internal: nothing trains, so there is no training step');
-      const feeds = { ...dataFeeds(batch.data), ...paramFeeds(train.inputs) };
-      if (hasDropoutInput) feeds['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([seed]), []);
-      const out = await runCounted(train.session, options.device, feeds, transfers);
-      const grads = new Map<string, Float32Array>();
-      for (const g of train.grads) grads.set(g.name, out[g.output]!.data as Float32Array);
-      const losses = Object.fromEntries(train.lossTasks.map((t) => [t, scalar(out[`loss_${t}`])]));
-      return { loss: scalar(out['loss']), losses, grads };
-    },
-    async evaluate(batch) {
-      const feeds = { ...dataFeeds(batch.data), ...paramFeeds(ev.inputs.map((p) => ({ ...p, shape: shapes.get(p.name)! }))) };
-      const out = await runCounted(evalSession, options.device, feeds, transfers);
+    kind: 'full-graph', params, shapes, device: options.device, dropout: !!options.dropout,
+    training: (gradOutputs) => buildTrainingGraph(config, backbone, heads, tasks, {
+      pooling, isTrainable, lossWeights: options.lossWeights, gradOutputs,
+      dropout: options.dropout ? { rate: options.dropout.rate, seedInput: true } : undefined,
+    }),
+    evaluation: () => buildEvalGraph(config, backbone, heads, tasks, pooling, isTrainable),
+    feeds: (batch) => batchFeeds(batch.data, tasks, config),
+    readEval(out) {
       const losses: Record<string, number> = {};
       const logits: Record<string, Float32Array> = {};
       for (const t of tasks) {
-        losses[t.name] = scalar(out[`loss_${t.name}`]);
+        losses[t.name] = scalarOf(out[`loss_${t.name}`]);
         logits[t.name] = out[`logits_${t.name}`]!.data as Float32Array;
       }
       return { losses, logits };
     },
+  };
+}
+
+export function createFullGraphRunner(options: RunnerOptions, shapes: ReadonlyMap<string, readonly number[]>): Promise<StepRunner> {
+  return createGraphRunner(fineTuneGraphs(options, shapes));
+}
+
+/**
+ * The host side's runner over any model's graphs: each step feeds the trainable parameters'
+ * current values from the ParameterSet and returns the losses and gradients; the optimizer
+ * (step-engine.ts) updates those arrays in place between steps. Nothing trainable: it only
+ * evaluates.
+ */
+export async function createGraphRunner<B, E>(m: ModelGraphs<B, E>): Promise<StepRunner<B, E>> {
+  const { params, shapes, device } = m;
+  const transfers = new TransferCounter();
+  const paramFeeds = (list: readonly { name: string; input: string }[]): Record<string, ort.Tensor> =>
+    Object.fromEntries(list.map((p) => [p.input, new ort.Tensor('float32', params.get(p.name), [...shapes.get(p.name)!])]));
+  const tg = params.trainableNames().length > 0 ? m.training(true) : undefined;
+  const trainSession = tg && await createSession(tg.graph.toBytes(), device);
+  const trainInputs = tg?.trainable.map((p) => ({ name: p.name, input: p.value.name })) ?? [];
+  const ev = m.evaluation();
+  const evalSession = await createSession(ev.graph.toBytes(), device);
+  return {
+    kind: m.kind,
+    transfers,
+    async step(batch, seed) {
+      if (!tg || !trainSession) throw new Error('internal: nothing trains, so there is no training step');
+      const feeds = { ...m.feeds(batch), ...paramFeeds(trainInputs) };
+      if (m.dropout) feeds['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([seed]), []);
+      const out = await runCounted(trainSession, device, feeds, transfers);
+      const grads = new Map(tg.trainable.map((p) => [p.name, out[p.grad]!.data as Float32Array]));
+      const losses = Object.fromEntries(tg.lossTasks.map((t) => [t, scalarOf(out[`loss_${t}`])]));
+      return { loss: scalarOf(out['loss']), losses, grads };
+    },
+    async evaluate(batch) {
+      const out = await runCounted(evalSession, device, { ...m.feeds(batch), ...paramFeeds(ev.inputs) }, transfers);
+      return m.readEval(out, batch);
+    },
     async release() {
-      await train?.session.release();
+      await trainSession?.release();
       await evalSession.release();
     },
   };
@@ -155,7 +163,7 @@ export function buildEvalGraph(
   tasks: readonly TaskSpec[],
   pooling: Pooling,
   isTrainable: (name: string) => boolean,
-): { graph: Graph; inputs: { name: string; input: string }[] } {
+): EvalGraph {
   const g = new Graph({ name: 'sentence_lens_eval' });
   const enc = buildEncoder(g, config, backbone, encoderInputs(g, config), { isTrainable });
   const pooled = pool(g, enc.tokens, enc.maskFloat, pooling);

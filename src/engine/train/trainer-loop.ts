@@ -1,41 +1,72 @@
 /**
  * The optimisation loop of a run, in named phases over one LoopState:
- *   planLoop        the schedule, optimizer and counters (fresh, or from a resumed state)
+ *   planLoop        the schedule and counters (fresh, or from a resumed state)
  *   runLoop         steps until the planned total, early stopping or cancellation
- *   trainStep       one optimizer step over gradAccum micro-batches
+ *   trainStep       one optimizer step over gradAccum micro-batches (run by the engine)
  *   afterStep       loss log, progress, periodic evaluation, the end of an epoch
  *   evaluateNow     validation, best checkpoint, early-stopping bookkeeping
  *   saveCheckpoint  best (weights) or last (weights + training state)
  *   finishLoop      the final evaluation and save, and the run's result
+ * Two parts stand behind interfaces, so fine-tuning and masked-LM pretraining share this loop:
+ *  - LoopData<B>: what is trained on — fine-tuning's labelled rows (finetune-data.ts) or
+ *    pretraining's packed, masked sequences (pretrain/pretrain-data.ts): the batches, the
+ *    validation, and the checkpoints with the data's part of the training state;
+ *  - StepEngine<B>: what runs a step and owns the optimizer (step-engine.ts) — on the host, or
+ *    with weights and moments resident on the GPU, which the loop brings back only to save.
+ * The schedule, history, progress, evaluation cadence, early stopping and resume are the loop's.
  */
 import { join } from 'node:path';
-import { collate, epochBatches, type Example } from '../data/dataset.js';
+import { epochBatches } from '../data/dataset.js';
 import { dropoutSeed } from '../graph/ops/dropout.js';
-import { evaluateExamples, type EvalReport } from './evaluate.js';
+import type { EvalReport } from './evaluate.js';
 import type { OptimizerState } from './optimizer.js';
 import { LrSchedule } from './schedule.js';
 import type { StepEngine } from './step-engine.js';
-import { saveRunCheckpoint } from './trainer-checkpoint.js';
 import type { ResolvedTrainOptions } from './trainer-options.js';
 import type { RunReporter } from './trainer-report.js';
-import type { RunSetup } from './trainer-setup.js';
 import { type EvalRecord, STATE_FORMAT, type TrainingStateJson, type TrainLossRecord } from './training-state.js';
 
 export type RunStatus = 'completed' | 'early-stopped' | 'cancelled';
 
+/**
+ * The options the loop reads (fine-tuning's and pretraining's options both have them); those
+ * of the optimizer and its update are the engine's (trainer-engine.ts UpdateOptions).
+ */
+export type LoopOptions = Pick<ResolvedTrainOptions,
+  'batchSize' | 'gradAccum' | 'maxSteps' | 'epochs' | 'lr' | 'decay' | 'warmup' | 'seed' | 'shuffle' | 'out' | 'evalEvery' | 'patience'> & {
+    /** Also write `last` (with the training state) every N steps, so a killed run loses at most N steps. */
+    readonly saveEvery?: number;
+  };
+
+/** The training state the loop writes; the data adds its own options, data and tasks (see LoopData.save). */
+export type LoopStateJson = Omit<TrainingStateJson, 'options' | 'data' | 'tasks'>;
+
+/** What a run trains on; B is the batch its StepEngine steps on. */
+export interface LoopData<B> {
+  /** Each training example's length in tokens: batches are length-bucketed by it. */
+  readonly trainLengths: readonly number[];
+  /** Whether there is anything to validate on (else: no evaluation, best checkpoint or early stopping). */
+  readonly hasValidation: boolean;
+  /** The batch of the training examples at `indices` (their order in `trainLengths`), in epoch `epoch`. */
+  batch(indices: readonly number[], epoch: number): B;
+  /** Validation (with the run's engine); early stopping and the best checkpoint watch its `loss`. */
+  evaluate(): Promise<EvalReport>;
+  /** Writes a checkpoint; `last` also carries the training state (the loop's part, to which the data adds its own). */
+  save(dir: string, state?: { json: LoopStateJson; optimizer: OptimizerState }): Promise<void>;
+}
+
 /** What the loop works with and never changes. */
-export interface LoopContext {
-  readonly o: ResolvedTrainOptions;
-  readonly setup: RunSetup;
-  /** Runs steps (and evaluations) and owns the optimizer: on the host, or on the GPU (step-engine.ts). */
-  readonly engine: StepEngine;
+export interface LoopContext<B> {
+  readonly o: LoopOptions;
+  readonly data: LoopData<B>;
+  /** Runs steps and owns the optimizer: on the host, or on the GPU (step-engine.ts). */
+  readonly engine: StepEngine<B, unknown>;
   readonly report: RunReporter;
   readonly signal?: AbortSignal;
-  readonly fingerprint: string;
 }
 
 /** The loop's fixed plan, made once per run. */
-interface LoopPlan extends LoopContext {
+interface LoopPlan<B> extends LoopContext<B> {
   readonly stepsPerEpoch: number;
   readonly schedule: LrSchedule;
   readonly outDirs: { readonly best: string; readonly last: string };
@@ -95,7 +126,7 @@ class EpochOrder {
 
   constructor(
     private readonly lengths: readonly number[],
-    private readonly o: Pick<ResolvedTrainOptions, 'batchSize' | 'seed' | 'shuffle'>,
+    private readonly o: Pick<LoopOptions, 'batchSize' | 'seed' | 'shuffle'>,
   ) {}
 
   of(epoch: number): number[][] {
@@ -107,32 +138,21 @@ class EpochOrder {
   }
 }
 
-/** Evaluates `examples` with progress events (phase 'evaluating'). */
-export function evaluateWithProgress(ctx: LoopContext, examples: readonly Example[], split: 'train' | 'val'): Promise<EvalReport> {
-  const { o, setup, engine, report } = ctx;
-  report.progress('evaluating', { done: 0, total: examples.length });
-  return evaluateExamples(engine, examples, setup.tasks, {
-    batchSize: o.batchSize, padId: setup.model.tokenizer.padId, lossWeights: o.lossWeights, split,
-    onProgress: (done, total) => report.progress('evaluating', { done, total }),
-  });
-}
-
 /** Sets the run's length on the reporter's position and builds the plan and state (resumed from `resumed` when given). */
-export function planLoop(ctx: LoopContext, resumed?: { json: TrainingStateJson; optimizer: OptimizerState }): { plan: LoopPlan; state: LoopState } {
-  const { o, setup, report } = ctx;
-  const train = setup.dataset.train;
+export function planLoop<B>(ctx: LoopContext<B>, resumed?: { json: LoopStateJson }): { plan: LoopPlan<B>; state: LoopState } {
+  const { o, data, report } = ctx;
   const at = report.position;
   const saved = resumed?.json;
-  const stepsPerEpoch = Math.ceil(Math.ceil(train.length / o.batchSize) / o.gradAccum);
+  const stepsPerEpoch = Math.ceil(Math.ceil(data.trainLengths.length / o.batchSize) / o.gradAccum);
   at.totalSteps = saved?.totalSteps ?? o.maxSteps ?? o.epochs * stepsPerEpoch;
   at.epochs = o.maxSteps !== undefined ? Math.ceil(at.totalSteps / stepsPerEpoch) : o.epochs;
-  const plan: LoopPlan = {
+  const plan: LoopPlan<B> = {
     ...ctx,
     stepsPerEpoch,
     schedule: new LrSchedule({ baseLr: o.lr, totalSteps: at.totalSteps, decay: o.decay, warmup: o.warmup >= 1 ? { steps: o.warmup } : { fraction: o.warmup } }),
     outDirs: { best: join(o.out, 'best'), last: join(o.out, 'last') },
     logEvery: Math.max(1, Math.ceil(at.totalSteps / 200)),
-    order: new EpochOrder(train.map((e) => e.ids.length), o),
+    order: new EpochOrder(data.trainLengths, o),
     startStep: at.step,
   };
   const evals = [...(saved?.history.evals ?? [])];
@@ -153,9 +173,9 @@ export function planLoop(ctx: LoopContext, resumed?: { json: TrainingStateJson; 
 }
 
 /** Steps until the planned total, early stopping or cancellation; then the final evaluation and save. */
-export async function runLoop(plan: LoopPlan, state: LoopState): Promise<LoopResult> {
+export async function runLoop<B>(plan: LoopPlan<B>, state: LoopState): Promise<LoopResult> {
   const at = plan.report.position;
-  if (plan.setup.dataset.val.length === 0) plan.report.message('info', 'no validation rows: no evaluation, best checkpoint or early stopping');
+  if (!plan.data.hasValidation) plan.report.message('info', 'no validation rows: no evaluation, best checkpoint or early stopping');
   while (at.step < at.totalSteps && state.status === 'completed') {
     if (plan.signal?.aborted) {
       state.status = 'cancelled';
@@ -167,14 +187,13 @@ export async function runLoop(plan: LoopPlan, state: LoopState): Promise<LoopRes
   return finishLoop(plan, state);
 }
 
-/** One optimizer step: gradAccum micro-batches forward and backward, then the update. */
-async function trainStep(plan: LoopPlan, state: LoopState): Promise<{ loss: number; losses: Record<string, number>; lr: number }> {
-  const { o, setup, engine, report } = plan;
+/** One optimizer step: gradAccum micro-batches forward and backward, then the update (both in the engine). */
+async function trainStep<B>(plan: LoopPlan<B>, state: LoopState): Promise<{ loss: number; losses: Record<string, number>; lr: number }> {
+  const { o, data, engine, report } = plan;
   const at = report.position;
-  const names = setup.tasks.map((t) => t.name);
   const window = plan.order.of(at.epoch).slice(state.batchInEpoch, state.batchInEpoch + o.gradAccum);
   const t0 = performance.now();
-  const batches = window.map((indices) => ({ data: collate(setup.dataset.train, indices, names, setup.model.tokenizer.padId), indices, split: 'train' as const }));
+  const batches = window.map((indices) => data.batch(indices, at.epoch));
   const seeds = window.map((_, i) => dropoutSeed(o.seed, at.step * o.gradAccum + i));
   const lr = plan.schedule.lrAt(at.step);
   const { loss, losses } = await engine.step(batches, seeds, lr);
@@ -186,7 +205,7 @@ async function trainStep(plan: LoopPlan, state: LoopState): Promise<{ loss: numb
 }
 
 /** The bookkeeping after a step: loss history, a progress event, evaluation every N steps, the epoch's end. */
-async function afterStep(plan: LoopPlan, state: LoopState, loss: number, losses: Record<string, number>, lr: number): Promise<void> {
+async function afterStep<B>(plan: LoopPlan<B>, state: LoopState, loss: number, losses: Record<string, number>, lr: number): Promise<void> {
   const { o, report } = plan;
   const at = report.position;
   state.logWindow.add(loss, losses);
@@ -203,7 +222,9 @@ async function afterStep(plan: LoopPlan, state: LoopState, loss: number, losses:
     state.eventWindow = new LossWindow();
   }
   if (o.evalEvery > 0 && at.step % o.evalEvery === 0) await evaluateNow(plan, state);
-  if (state.batchInEpoch >= plan.order.of(at.epoch).length) {
+  const epochEnds = state.batchInEpoch >= plan.order.of(at.epoch).length;
+  if (o.saveEvery && at.step % o.saveEvery === 0 && at.step < at.totalSteps && !epochEnds) await saveCheckpoint(plan, state, 'last');
+  if (epochEnds) {
     if (state.lastEvalStep !== at.step && state.status === 'completed') await evaluateNow(plan, state);
     at.epoch++;
     state.batchInEpoch = 0;
@@ -212,12 +233,12 @@ async function afterStep(plan: LoopPlan, state: LoopState, loss: number, losses:
 }
 
 /** Validation: records the report, saves `best` when the loss improved, counts evaluations without improvement. */
-async function evaluateNow(plan: LoopPlan, state: LoopState): Promise<void> {
-  const { o, setup, report } = plan;
+async function evaluateNow<B>(plan: LoopPlan<B>, state: LoopState): Promise<void> {
+  const { o, data, report } = plan;
   const { step, epoch } = report.position;
   state.lastEvalStep = step;
-  if (setup.dataset.val.length === 0) return;
-  const result = await evaluateWithProgress(plan, setup.dataset.val, 'val');
+  if (!data.hasValidation) return;
+  const result = await data.evaluate();
   state.evals.push({ step, epoch, report: result });
   const early = state.early;
   const improved = early.bestLoss === null || result.loss < early.bestLoss;
@@ -231,37 +252,34 @@ async function evaluateNow(plan: LoopPlan, state: LoopState): Promise<void> {
   if (o.patience !== undefined && early.badEvals >= o.patience) state.status = 'early-stopped';
 }
 
-async function saveCheckpoint(plan: LoopPlan, state: LoopState, kind: 'best' | 'last'): Promise<void> {
-  const { report } = plan;
+async function saveCheckpoint<B>(plan: LoopPlan<B>, state: LoopState, kind: 'best' | 'last'): Promise<void> {
+  const { report, engine } = plan;
   report.progress('saving');
   const dir = plan.outDirs[kind];
   // On the GPU path the weights and moments come down from the device here, and only here.
-  await plan.engine.syncWeights();
-  const optimizer = kind === 'last' ? await plan.engine.optimizerState() : undefined;
-  await saveRunCheckpoint(dir, plan.setup, optimizer ? { json: stateJson(plan, state, optimizer), optimizer } : undefined);
+  await engine.syncWeights();
+  const optimizer = kind === 'last' ? await engine.optimizerState() : undefined;
+  await plan.data.save(dir, optimizer && { json: stateJson(plan, state, optimizer), optimizer });
   const step = report.position.step;
   report.emit({ type: 'checkpoint', kind, dir, step });
   if (kind === 'last') state.lastSaved = { dir, step };
 }
 
-/** Everything a resume needs besides the weights and the optimizer's tensors (training-state.ts). */
-function stateJson(plan: LoopPlan, state: LoopState, optimizer: OptimizerState): TrainingStateJson {
-  const { o, setup, schedule, report } = plan;
+/** The loop's part of what a resume needs besides the weights and the optimizer's tensors (training-state.ts). */
+function stateJson<B>(plan: LoopPlan<B>, state: LoopState, optimizer: OptimizerState): LoopStateJson {
+  const { o, schedule, report } = plan;
   const { step, epoch, totalSteps } = report.position;
-  const { dataset } = setup;
   return {
-    format: STATE_FORMAT, options: o, position: { step, epoch, batchInEpoch: state.batchInEpoch }, totalSteps, stepsPerEpoch: plan.stepsPerEpoch,
+    format: STATE_FORMAT, position: { step, epoch, batchInEpoch: state.batchInEpoch }, totalSteps, stepsPerEpoch: plan.stepsPerEpoch,
     schedule: { baseLr: schedule.baseLr, totalSteps, warmupSteps: schedule.warmupSteps, decay: schedule.decay },
     rng: { seed: o.seed, dropout: 'dropoutSeed(seed, step * gradAccum + microBatch)', batchOrder: 'epochSeed(seed, epoch)' },
-    data: { trainCsv: o.csv, valCsv: o.val, trainLines: dataset.train.map((e) => e.line), valLines: dataset.val.map((e) => e.line), fingerprint: plan.fingerprint },
-    tasks: dataset.tasks.map((t) => ({ name: t.name, column: t.column, labels: t.labels })),
     history: { evals: state.evals, train: state.trainLog }, earlyStopping: { ...state.early }, elapsedSeconds: report.elapsed(),
     optimizer: optimizer.json,
   };
 }
 
 /** The last history entry, a final evaluation and `last` checkpoint where the loop did not just make them, and the outcome. */
-async function finishLoop(plan: LoopPlan, state: LoopState): Promise<LoopResult> {
+async function finishLoop<B>(plan: LoopPlan<B>, state: LoopState): Promise<LoopResult> {
   const { o, report } = plan;
   const { step, totalSteps } = report.position;
   if (state.logWindow.n > 0) state.trainLog.push({ step, ...state.logWindow.mean() });

@@ -52,14 +52,21 @@ export interface TrainOptions {
   readonly patience?: number;
   readonly pooling?: Pooling;
   /**
+   * Domain adaptation: masked-LM pretraining on these unlabelled text files (.txt/.md, folders,
+   * CSVs) before fine-tuning, starting from `model`; the adapted backbone is then fine-tuned.
+   */
+  readonly adapt?: readonly string[];
+  /** Epochs of adaptation over the text (default 1). */
+  readonly adaptEpochs?: number;
+  /**
    * dtype of a full checkpoint's model.safetensors: float32 (default), or `source`: what the
    * base model was stored in (F16/BF16 weights are trained in fp32 and rounded back on save).
    */
   readonly saveDtype?: 'float32' | 'source';
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling'>> &
-  Pick<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling'>;
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'adaptEpochs'>> &
+  Pick<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'adaptEpochs'>;
 
 function bad(msg: string): never {
   throw new SentenceLensError('BAD_ARGUMENT', msg);
@@ -83,6 +90,8 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
   posInt('gradient accumulation', o.gradAccum);
   posInt('eval every', o.evalEvery, 0);
   posInt('patience', o.patience);
+  posInt('adaptation epochs', o.adaptEpochs);
+  if (o.adapt !== undefined && (o.adapt.length === 0 || o.adapt.some((f) => typeof f !== 'string' || f === ''))) bad('adapt needs one or more text files or folders to pretrain on');
   nonNeg('learning rate', o.lr);
   nonNeg('weight decay', o.weightDecay);
   nonNeg('warmup', o.warmup);

@@ -1,14 +1,17 @@
 /**
- * A training run, in phases: openRun (new options, or a resumed run's saved state), prepareRun
- * (model, data, heads, parameters: trainer-setup.ts), reportSetup (what the data and freeze
- * policy mean), createStepEngine (trainer-engine.ts: the heads-only fast path for a frozen
- * backbone; the full graph with the optimizer on the host on the CPU, or inside the graph with
- * weights and moments kept on the GPU), then either evaluateOnly (nothing trains) or the optimisation loop (trainer-loop.ts: epochs
+ * A training run, in phases: openRun (new options, or a resumed run's saved state), with
+ * `adapt`, adaptBackbone (masked-LM pretraining on the workspace's text first: adapt.ts),
+ * prepareRun (model, data, heads, parameters: trainer-setup.ts), reportSetup (what the data
+ * and freeze policy mean), createStepEngine (trainer-engine.ts: the heads-only fast path for a
+ * frozen backbone; the full graph with the optimizer on the host on the CPU, or inside the
+ * graph with weights and moments kept on the GPU), then either evaluateOnly (nothing trains)
+ * or the optimisation loop over fine-tuning's data (finetune-data.ts, trainer-loop.ts: epochs
  * or max steps of seeded, length-bucketed batches, AdamW/SGD with warmup and decay, clipping,
  * accumulation and layer-wise LR; evaluation each epoch and every N steps, early stopping,
  * best and last checkpoints with the training state, exact resume, cancellation that finishes
  * the step and saves). Result and events are plain JSON.
  */
+import { SentenceLensError } from '../errors.js';
 import type { DownloadOptions } from '../hub.js';
 import { chooseDevice, type DeviceChoice } from '../runtime/device.js';
 import type { EvalReport } from './evaluate.js';
@@ -18,7 +21,9 @@ import type { StepRunner } from './step-runner.js';
 import type { StepEngine } from './step-engine.js';
 import { createStepEngine } from './trainer-engine.js';
 import type { Transfers } from '../runtime/transfers.js';
-import { evaluateWithProgress, type LoopContext, planLoop, runLoop } from './trainer-loop.js';
+import { adaptBackbone } from './adapt.js';
+import { evaluateWithProgress, fineTuneData } from './finetune-data.js';
+import { planLoop, runLoop } from './trainer-loop.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './trainer-options.js';
 import { RunReporter } from './trainer-report.js';
 import { prepareRun, type RunSetup } from './trainer-setup.js';
@@ -80,8 +85,10 @@ export async function train(options: TrainOptions | ResumeOptions, ctx: TrainCon
   const report = new RunReporter(new EventThrottle(ctx.onEvent, ctx.progressIntervalMs), resumed?.json.elapsedSeconds ?? 0, {
     step: resumed?.json.position.step ?? 0, epoch: resumed?.json.position.epoch ?? 0, epochs: o.epochs, totalSteps: 0,
   });
+  // A resumed run continues from its checkpoint, which already holds the adapted backbone.
+  const adapted = o.adapt && !resumed ? await adaptBackbone({ ...o, adapt: o.adapt }, report, ctx) : undefined;
   report.progress('tokenizing');
-  const setup = await prepareRun(o, { modelDir: resumed?.dir, state: resumed?.json }, ctx.download ?? {});
+  const setup = await prepareRun(o, { modelDir: resumed?.dir ?? adapted, state: resumed?.json }, ctx.download ?? {});
   const fingerprint = reportSetup(setup, report, resumed?.json);
   const device = await chooseDevice(o.device);
   for (const f of device.fallbacks) report.message('info', `device fallback: ${f}`);
@@ -90,11 +97,11 @@ export async function train(options: TrainOptions | ResumeOptions, ctx: TrainCon
     onEmbedding: (done, total) => report.progress('embedding', { done, total }),
     message: (level, text) => report.message(level, text),
   });
-  const loop: LoopContext = { o, setup, engine, report, signal: ctx.signal, fingerprint };
   const base = resultBase(setup, device, engine);
   try {
-    if (setup.nothingToTrain) return await evaluateOnly(loop, setup.nothingToTrain, base);
-    const { plan, state } = planLoop(loop, resumed);
+    if (setup.nothingToTrain) return await evaluateOnly(setup, engine, report, setup.nothingToTrain, base);
+    const data = fineTuneData(setup, engine, report, fingerprint);
+    const { plan, state } = planLoop({ o, data, engine, report, signal: ctx.signal }, resumed);
     const outcome = await runLoop(plan, state);
     await report.flush();
     const { step, totalSteps, epoch, epochs } = report.position;
@@ -109,6 +116,9 @@ async function openRun(options: TrainOptions | ResumeOptions): Promise<{ o: Reso
   if (!('resume' in options)) return { o: resolveTrainOptions(options) };
   const dir = resumeCheckpointDir(options.resume);
   const { json, optimizer } = await readTrainingState(dir);
+  if (json.kind === 'pretrain') {
+    throw new SentenceLensError('BAD_ARGUMENT', `${dir}: this is a pretraining run; resume it with "sentence-lens pretrain --resume", or fine-tune its checkpoint with --model ${dir}`);
+  }
   const o = { ...json.options, ...(options.device ? { device: options.device } : {}), ...(options.out ? { out: options.out } : {}) };
   return { o, resumed: { dir, json, optimizer } };
 }
@@ -137,16 +147,15 @@ function resultBase(setup: RunSetup, device: DeviceChoice, engine: StepEngine): 
 }
 
 /** Nothing trains: one evaluation (of the validation file when there is one, else of every row), said plainly. */
-async function evaluateOnly(loop: LoopContext, why: string, base: ResultBase): Promise<TrainResult> {
-  const { o, setup, report } = loop;
-  const { dataset } = setup;
+async function evaluateOnly(setup: RunSetup, engine: StepEngine, report: RunReporter, why: string, base: ResultBase): Promise<TrainResult> {
+  const { dataset, options: o } = setup;
   report.message('info', why);
   const all = dataset.val.length > 0 && o.val !== undefined ? dataset.val : [...dataset.train, ...dataset.val];
-  const metrics = await evaluateWithProgress(loop, all, 'val');
+  const metrics = await evaluateWithProgress(setup, engine, report, all, 'val');
   report.emit({ type: 'evaluation', step: 0, epoch: 0, report: metrics, improved: false });
   await report.flush();
   return {
-    ...base, transfers: loop.engine.transfers.snapshot(), status: 'evaluated-only', message: why, step: 0, totalSteps: 0, epoch: 0, epochs: 0, metrics, best: null, last: null,
+    ...base, transfers: engine.transfers.snapshot(), status: 'evaluated-only', message: why, step: 0, totalSteps: 0, epoch: 0, epochs: 0, metrics, best: null, last: null,
     history: { evals: [{ step: 0, epoch: 0, report: metrics }], train: [] }, elapsedSeconds: report.elapsed(),
   };
 }

@@ -36,6 +36,8 @@ export interface TrainLossRecord {
 
 export interface TrainingStateJson {
   readonly format: number;
+  /** Absent for fine-tuning; 'pretrain' for a masked-LM run (pretrain/pretrain-state.ts), which `train` cannot resume. */
+  readonly kind?: 'pretrain';
   readonly options: ResolvedTrainOptions;
   readonly position: { readonly step: number; readonly epoch: number; readonly batchInEpoch: number };
   readonly totalSteps: number;
@@ -50,7 +52,7 @@ export interface TrainingStateJson {
   readonly optimizer: OptimizerStateJson;
 }
 
-export async function writeTrainingState(dir: string, json: TrainingStateJson, optimizer: OptimizerState): Promise<void> {
+export async function writeTrainingState(dir: string, json: Readonly<{ format: number }>, optimizer: OptimizerState): Promise<void> {
   await writeSafetensors(join(dir, STATE_TENSORS), [...optimizer.tensors].map(([n, d]) => [n, { shape: [d.length], data: d }] as [string, { shape: number[]; data: Float32Array }]));
   const path = join(dir, STATE_JSON);
   const tmp = `${path}.tmp-${process.pid}`;

@@ -85,7 +85,7 @@ export interface HeadsOnlyCheckpoint {
  * Writes into a sibling temp folder, then swaps it in, so a crash never leaves a
  * half-written checkpoint where a good one was.
  */
-async function atomicFolder(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+export async function atomicFolder(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });
   try {

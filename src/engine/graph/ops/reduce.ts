@@ -71,3 +71,10 @@ export function sumToShape(g: Graph, grad: Value, target: Value): Value {
   return r;
 }
 
+
+/** Index of the largest element along `axis` (int64, axis dropped). An index has no gradient. */
+export function argMax(g: Graph, x: Value, axis: number): Value {
+  const a = normAxis(axis, x.rank);
+  const shape = x.shape.filter((_, i) => i !== a);
+  return g.node('ArgMax', [x], [{ dtype: 'int64', shape }], { axis: a, keepdims: 0 })[0]!;
+}
