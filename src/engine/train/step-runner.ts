@@ -50,7 +50,7 @@ export interface EvalOutput {
 /** What one runner steps on: fine-tuning's labelled rows (default) or masked-LM batches. */
 export interface StepRunner<B = RunnerBatch, E = EvalOutput> {
   readonly kind: 'full-graph' | 'heads-only' | 'masked-lm';
-  step(batch: B, dropoutSeed: bigint): Promise<StepOutput>;
+  step(batch: B, dropoutSeed: number): Promise<StepOutput>;
   evaluate(batch: B): Promise<E>;
   release(): Promise<void>;
   /** Host ↔ device bytes its runs moved (absent: the runner does not count them). */
@@ -125,7 +125,7 @@ export async function createGraphRunner<B, E>(m: ModelGraphs<B, E>): Promise<Ste
     async step(batch, seed) {
       if (!tg || !trainSession) throw new Error('internal: nothing trains, so there is no training step');
       const feeds = { ...m.feeds(batch), ...paramFeeds(trainInputs) };
-      if (m.dropout) feeds['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([seed]), []);
+      if (m.dropout) feeds['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([seed]), []);
       const out = await runCounted(trainSession, device, feeds, transfers);
       const grads = new Map(tg.trainable.map((p) => [p.name, out[p.grad]!.data as Float32Array]));
       const losses = Object.fromEntries(tg.lossTasks.map((t) => [t, scalarOf(out[`loss_${t}`])]));

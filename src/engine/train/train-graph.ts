@@ -21,7 +21,7 @@ export interface TrainingGraphOptions {
   /** Per-task class weights, one per label, by task name. */
   readonly classWeights?: Readonly<Record<string, readonly number[]>>;
   /**
-   * Dropout at BertModel's sites, with masks from the int64 scalar input `dropout_seed`
+   * Dropout at BertModel's sites, with masks from the int32 scalar input `dropout_seed`
    * (feed `dropoutSeed(seed, step)`). `rate` overrides the config's rates at every site the
    * config enables. Absent: no dropout.
    */
@@ -54,7 +54,7 @@ export interface TrainingGraph {
 /**
  * Inputs: input_ids, attention_mask, and token_type_ids for BERT (int64 [batch, seq]); per task
  * labels_<task> (int64 [batch]) and mask_<task> (float [batch], 1 where the row has a label);
- * dropout_seed (int64 scalar) when dropout is on. Outputs: loss, loss_<task>, logits_<task>,
+ * dropout_seed (int32 scalar) when dropout is on. Outputs: loss, loss_<task>, logits_<task>,
  * grad:<param>. A head whose task has loss weight 0 cannot learn anything, so its parameters
  * are frozen here whatever `isTrainable` says, rather than handed to the optimizer with zeros.
  */
@@ -68,7 +68,7 @@ export function buildTrainingGraph(
   const g = new Graph({ floatType: options.floatType, name: 'sentence_lens_training' });
   const inputs = encoderInputs(g, config);
   const taskInputs = addTaskInputs(g, tasks);
-  const seed = options.dropout ? g.input('dropout_seed', 'int64', []) : undefined;
+  const seed = options.dropout ? g.input('dropout_seed', 'int32', []) : undefined;
   let salt = 0;
   const drop = seed
     ? (g: Graph, x: Value, _site: string, rate: number) => applyDropout(g, x, options.dropout!.rate ?? rate, seed, salt++)
