@@ -7,3 +7,4 @@ export * from './ops/shape-ops.js';
 export * from './ops/nn.js';
 export * from './ops/composite.js';
 export * from './ops/dropout.js';
+export * from './ops/contrastive.js';
