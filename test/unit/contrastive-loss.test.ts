@@ -9,26 +9,7 @@ import { Graph, cosineSimilarities, multipleNegativesRankingLoss } from '../../s
 import { ort } from '../../src/engine/runtime/session.js';
 import { Rng } from '../../src/engine/random.js';
 import { gradCheck } from '../support/gradcheck.js';
-
-/** The reference: cosine scores × scale, then the mean cross-entropy of the diagonal, row-wise (and column-wise when symmetric). */
-function referenceLoss(a: number[][], p: number[][], scale: number, symmetric: boolean): number {
-  const unit = (v: number[]) => {
-    const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-    return v.map((x) => x / n);
-  };
-  const ua = a.map(unit);
-  const up = p.map(unit);
-  const s = ua.map((x) => up.map((y) => scale * x.reduce((acc, xi, k) => acc + xi * y[k]!, 0)));
-  const rowLoss = (m: number[][]) => m.reduce((total, row, i) => {
-    const top = Math.max(...row);
-    const logZ = top + Math.log(row.reduce((z, v) => z + Math.exp(v - top), 0));
-    return total + (logZ - row[i]!);
-  }, 0) / m.length;
-  const forward = rowLoss(s);
-  if (!symmetric) return forward;
-  const transposed = s[0]!.map((_, j) => s.map((row) => row[j]!));
-  return (forward + rowLoss(transposed)) / 2;
-}
+import { referenceRankingLoss as referenceLoss } from '../support/reference-ranking.js';
 
 function randomMatrix(rng: Rng, rows: number, cols: number): number[][] {
   return Array.from({ length: rows }, () => Array.from({ length: cols }, () => rng.normal()));

@@ -5,6 +5,8 @@
  */
 import { collate, type Example } from '../data/dataset.js';
 import { evaluateExamples, type EvalReport } from './evaluate.js';
+import { collateWithPairs, drawPairs } from './pair-batches.js';
+import { PAIR_DEFAULTS } from './trainer-options.js';
 import type { StepRunner } from './step-runner.js';
 import { saveRunCheckpoint } from './trainer-checkpoint.js';
 import type { LoopData } from './trainer-loop.js';
@@ -28,7 +30,11 @@ export function fineTuneData(setup: RunSetup, runner: StepRunner, report: RunRep
     trainLengths: dataset.train.map((e) => e.ids.length),
     hasValidation: dataset.val.length > 0,
     async step(indices, _epoch, seed) {
-      const data = collate(dataset.train, indices, names, setup.model.tokenizer.padId);
+      const padId = setup.model.tokenizer.padId;
+      const pairs = setup.pairs?.pairs;
+      const data = pairs
+        ? collateWithPairs(dataset.train, indices, pairs, drawPairs(pairs.length, o.pairsPerStep ?? PAIR_DEFAULTS.pairsPerStep, seed), names, padId)
+        : collate(dataset.train, indices, names, padId);
       return runner.step({ data, indices, split: 'train' }, seed);
     },
     evaluate: () => evaluateWithProgress(setup, runner, report, dataset.val, 'val'),

@@ -20,7 +20,7 @@ import type { Device } from '../runtime/device.js';
 import { createSession, encoderFeeds, ort, type Session } from '../runtime/session.js';
 import { multiTaskLoss } from './losses.js';
 import type { ParameterSet } from './step.js';
-import { buildTrainingGraph } from './train-graph.js';
+import { buildTrainingGraph, type PairObjective } from './train-graph.js';
 
 export interface RunnerBatch {
   readonly data: CollatedBatch;
@@ -61,6 +61,8 @@ export interface RunnerOptions {
   /** Dropout in training steps: absent → none; `rate` overrides the config's rates. */
   readonly dropout?: { readonly rate?: number };
   readonly device: Device;
+  /** The contrastive objective in training steps; each step's batch then carries `pairRows`. */
+  readonly pairs?: PairObjective;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
       isTrainable,
       lossWeights: options.lossWeights,
       dropout: options.dropout ? { rate: options.dropout.rate, seedInput: true } : undefined,
+      pairs: options.pairs,
     });
     train = {
       session: await createSession(tg.graph.toBytes(), options.device),
@@ -111,6 +114,7 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
     async step(batch, seed) {
       if (!train) throw new Error('internal: nothing trains, so there is no training step');
       const feeds = { ...dataFeeds(batch.data), ...paramFeeds(train.inputs) };
+      if (options.pairs) Object.assign(feeds, pairFeeds(batch.data));
       if (hasDropoutInput) feeds['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([seed]), []);
       const out = await train.session.run(feeds);
       const grads = new Map<string, Float32Array>();
@@ -133,6 +137,12 @@ export async function createFullGraphRunner(options: RunnerOptions, shapes: Read
       await evalSession.release();
     },
   };
+}
+
+function pairFeeds(b: CollatedBatch): Record<string, ort.Tensor> {
+  if (!b.pairRows) throw new Error('internal: the pair objective is on but the batch has no pairs');
+  const { anchors, positives } = b.pairRows;
+  return { pair_anchor_rows: new ort.Tensor('int64', anchors, [anchors.length]), pair_positive_rows: new ort.Tensor('int64', positives, [positives.length]) };
 }
 
 /**

@@ -19,7 +19,7 @@ import { createHeadsOnlyRunner } from './heads-runner.js';
 import { adaptBackbone } from './adapt.js';
 import { evaluateWithProgress, fineTuneData } from './finetune-data.js';
 import { planLoop, runLoop } from './trainer-loop.js';
-import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './trainer-options.js';
+import { PAIR_DEFAULTS, resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './trainer-options.js';
 import { RunReporter } from './trainer-report.js';
 import { prepareRun, type RunSetup } from './trainer-setup.js';
 import type { OptimizerState } from './optimizer.js';
@@ -126,7 +126,8 @@ function reportSetup(setup: RunSetup, report: RunReporter, saved: TrainingStateJ
 async function createRunner(setup: RunSetup, device: DeviceChoice, report: RunReporter, ctx: TrainContext): Promise<StepRunner> {
   const { options: o, model, params, tasks, dataset } = setup;
   const dropout = o.dropout === 0 || (model.config.hiddenDropout === 0 && model.config.attentionDropout === 0) ? undefined : { rate: o.dropout };
-  const runnerOptions = { config: model.config, params, tasks, pooling: setup.pooling, lossWeights: o.lossWeights, dropout, device: device.device };
+  const pairs = setup.pairs ? { weight: o.pairWeight ?? PAIR_DEFAULTS.pairWeight, scale: o.pairScale ?? PAIR_DEFAULTS.pairScale } : undefined;
+  const runnerOptions = { config: model.config, params, tasks, pooling: setup.pooling, lossWeights: o.lossWeights, dropout, device: device.device, pairs };
   // A frozen backbone never changes a sentence's pooled vector: embed once, train the heads alone.
   if (setup.trainsBackbone || setup.nothingToTrain) return createFullGraphRunner(runnerOptions, setup.shapes);
   return createHeadsOnlyRunner({
