@@ -34,6 +34,16 @@ export const RECIPE = {
     /** VADER words at least this far from neutral (ratings run −4…4) join as sentiment-only rows. */
     lexiconMinValence: env('LEXICON_MIN', 2.0),
   },
+  /** The contrastive objective during fine-tuning (scripts/offline-model/pairs.ts). */
+  pairs: {
+    /** Times the hand-written training pairs are listed in the pairs file. */
+    handRepeat: env('PAIRS_HAND_REPEAT', 2),
+    /** WordNet usage examples that join as SimCSE rows (each training sentence does too). */
+    simcseWordnet: env('PAIRS_SIMCSE_WORDNET', 0),
+    perStep: env('PAIRS_PER_STEP', 32),
+    weight: env('PAIRS_WEIGHT', 1),
+    scale: env('PAIRS_SCALE', 20),
+  },
 } as const;
 
 export type Recipe = typeof RECIPE;
