@@ -22,7 +22,7 @@ export const RECIPE = {
     saveEvery: env('PT_SAVE_EVERY', 50),
   },
   finetune: {
-    epochs: env('FT_EPOCHS', 12),
+    epochs: env('FT_EPOCHS', 6),
     batchSize: env('FT_BATCH', 32),
     lr: env('FT_LR', 2e-4),
     warmup: 0.1,
@@ -37,10 +37,10 @@ export const RECIPE = {
   /** The contrastive objective during fine-tuning (scripts/offline-model/pairs.ts). */
   pairs: {
     /** Times the hand-written training pairs are listed in the pairs file. */
-    handRepeat: env('PAIRS_HAND_REPEAT', 2),
+    handRepeat: env('PAIRS_HAND_REPEAT', 4),
     /** WordNet usage examples that join as SimCSE rows (each training sentence does too). */
     simcseWordnet: env('PAIRS_SIMCSE_WORDNET', 0),
-    perStep: env('PAIRS_PER_STEP', 32),
+    perStep: env('PAIRS_PER_STEP', 16),
     weight: env('PAIRS_WEIGHT', 1),
     scale: env('PAIRS_SCALE', 20),
   },

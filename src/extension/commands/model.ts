@@ -20,7 +20,7 @@ export async function selectModel(ctx: CommandContext): Promise<void> {
   const offlinePresent = existsSync(ctx.host.offlineModelDir());
   type Kind = 'offline' | 'hub' | 'folder' | 'checkpoint';
   const items: (vscode.QuickPickItem & { pick: Kind })[] = [
-    { pick: 'offline', label: '$(package) Small offline model', detail: offlinePresent ? 'Pretrained here on WordNet text, fine-tuned on the bundled sentences; held-out topic 94.6%, sentiment 85.6%; not for Find Similar; works without network' : 'Not in this build (models/offline is missing)' },
+    { pick: 'offline', label: '$(package) Small offline model', detail: offlinePresent ? 'Pretrained here on WordNet text, fine-tuned on the bundled sentences; held-out topic 94.2%, sentiment 84.6%; Find Similar finds the paraphrase for 46%; works without network' : 'Not in this build (models/offline is missing)' },
     { pick: 'hub', label: '$(cloud-download) Hugging Face model…', detail: 'A BERT-family model id, e.g. sentence-transformers/all-MiniLM-L6-v2 (downloaded into the Hugging Face cache)' },
     { pick: 'folder', label: '$(folder) Local model folder…', detail: 'A folder with config.json, tokenizer files, model.safetensors, tasks.json and heads.safetensors' },
     { pick: 'checkpoint', label: '$(history) Checkpoint…', detail: 'A checkpoint folder saved by Sentence Lens training; overrides the model while set' },
