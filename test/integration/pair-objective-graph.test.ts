@@ -88,7 +88,7 @@ for (const dropout of [false, true]) {
     });
     const session = await ort.InferenceSession.create(tg.graph.toBytes(), { executionProviders: ['cpu'] });
     const base = feeds('float64', true);
-    if (dropout) base['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([dropoutSeed(5, 2)]), []);
+    if (dropout) base['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([dropoutSeed(5, 2)]), []);
     const values = new Map(tg.trainable.map((t) => [t.name, Float64Array.from(all.get(t.name)!.data)]));
     const runWith = (override?: { name: string; data: Float64Array }) => session.run({
       ...base,
