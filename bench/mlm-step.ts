@@ -64,7 +64,7 @@ export async function benchMlmStep(model: LoadedModel, batch: number, seq: numbe
   for (let s = 0; s <= timedSteps; s++) {
     const t0 = performance.now();
     const b = mlmBatch(seqs, seqs.map((_, i) => i), 1, s, ids);
-    const out = await runner.step(b, 0n);
+    const out = await runner.step(b, 0);
     const t1 = performance.now();
     applyUpdate(params, out.grads, opt, 1e-5, { maxGradNorm: 1 });
     const t2 = performance.now();

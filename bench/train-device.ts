@@ -45,17 +45,23 @@ export async function benchTrainOnDevice(device: Exclude<Device, 'cpu'>, shapeAr
       line(`\n## ${shape.name}: ${shape.layers} layers × ${shape.hidden} hidden, ${shape.intermediate} intermediate, vocab 30522 (random weights); batch 16 × seq 64`);
       line(ENGINE_TABLE_HEADER.join('\n'));
       const policies: FreezePolicy[] = [{ kind: 'none' }, { kind: 'bottom', layers: shape.layers / 2 }];
+      let full: Record<string, EngineFigures> = {};
       for (const policy of policies) {
         const rows: Record<string, EngineFigures> = {};
         for (const [key, d, resident] of [['cpu', 'cpu', false], ['fed', choice.device, false], ['resident', choice.device, true]] as const) {
           rows[key] = await benchEngine(model, { device: d, resident, policy, batch: 16, seq: 64, steps });
           line(engineRow(rows[key]!));
         }
+        if (policy.kind === 'none') full = rows;
         const { cpu, fed, resident } = rows as Record<'cpu' | 'fed' | 'resident', EngineFigures>;
         line(`|   ratios (${policy.kind === 'none' ? 'full' : `bottom:${shape.layers / 2}`}): resident / host-fed ${(resident.examplesPerS / fed.examplesPerS).toFixed(2)}× speed, ${((fed.upPerStep + fed.downPerStep) / Math.max(1, resident.upPerStep + resident.downPerStep)).toFixed(0)}× fewer bytes; resident / CPU ${(resident.examplesPerS / cpu.examplesPerS).toFixed(2)}× | | | | | | | | | | |`);
       }
+      // Dropout at every site against none (the full rows above), on the device and on the CPU.
       const withDropout = await benchEngine(model, { device: choice.device, resident: true, policy: { kind: 'none' }, batch: 16, seq: 64, steps, dropout: true });
       line(engineRow(withDropout));
+      const cpuDropout = await benchEngine(model, { device: 'cpu', resident: false, policy: { kind: 'none' }, batch: 16, seq: 64, steps, dropout: true });
+      line(engineRow(cpuDropout));
+      line(`|   step time with dropout / without (full): resident ${(withDropout.stepMs / full['resident']!.stepMs).toFixed(2)}×, CPU ${(cpuDropout.stepMs / full['cpu']!.stepMs).toFixed(2)}× | | | | | | | | | | |`);
       // Masked-LM pretraining runs on the same engines: host-fed vs resident on the device.
       const mlm: Record<string, EngineFigures> = {};
       for (const [key, resident] of [['fed', false], ['resident', true]] as const) {

@@ -100,7 +100,7 @@ export async function timeEngine<B>(engine: StepEngine<B, unknown>, batch: B, st
   try {
     for (let s = 0; s <= steps; s++) {
       const t0 = performance.now();
-      const r = await engine.step([batch], [BigInt(s)], 1e-5);
+      const r = await engine.step([batch], [s], 1e-5);
       const dt = performance.now() - t0;
       losses.push(r.loss);
       // Step 0 is the warm-up (ONNX Runtime plans memory, shaders compile, V8 optimizes).

@@ -45,7 +45,7 @@ await cp(finetuned.dir, OUT, { recursive: true, filter: (src) => !/training_stat
 log('final report (held-out set, paraphrases, size, timings)');
 const report = await finalReport(OUT, ROOT);
 const card = {
-  description: `Sentence Lens offline model: a ${RECIPE.layers}-layer, ${RECIPE.hidden}-wide BERT with a ${RECIPE.vocabSize}-entry WordPiece vocabulary, pretrained from scratch by masked-LM on WordNet 3.1 glosses and examples and the bundled training sentences, then fine-tuned on the bundled sentences and VADER lexicon words. A small offline model: it knows three topics and two sentiments.`,
+  description: `Sentence Lens offline model: a ${RECIPE.layers}-layer, ${RECIPE.hidden}-wide BERT with a ${RECIPE.vocabSize}-entry WordPiece vocabulary, pretrained from scratch by masked-LM on WordNet 3.1 glosses and examples and the bundled training sentences, then fine-tuned on the bundled sentences and VADER lexicon words, with a contrastive objective on hand-written paraphrase pairs for Find Similar. A small offline model: it knows three topics and two sentiments.`,
   seed: RECIPE.seed,
   recipe: RECIPE,
   pretraining: pretrainInfo,

@@ -44,7 +44,7 @@ export async function residentParity(config: EncoderConfig, weights: Map<string,
       : await createResidentEngine({ ...o, optimizer: new AdamW(), maxGradNorm: 1, gradAccum: 1 }, shapes);
     const batch = syntheticBatch(config.vocabSize, 8, 24);
     const losses = [];
-    for (let s = 0; s < 5; s++) losses.push((await engine.step([batch], [0n], 1e-3)).loss);
+    for (let s = 0; s < 5; s++) losses.push((await engine.step([batch], [0], 1e-3)).loss);
     await engine.syncWeights();
     await engine.release();
     return { params, losses };

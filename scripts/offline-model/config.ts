@@ -22,7 +22,7 @@ export const RECIPE = {
     saveEvery: env('PT_SAVE_EVERY', 50),
   },
   finetune: {
-    epochs: env('FT_EPOCHS', 12),
+    epochs: env('FT_EPOCHS', 6),
     batchSize: env('FT_BATCH', 32),
     lr: env('FT_LR', 2e-4),
     warmup: 0.1,
@@ -33,6 +33,16 @@ export const RECIPE = {
     valShare: 0.1,
     /** VADER words at least this far from neutral (ratings run −4…4) join as sentiment-only rows. */
     lexiconMinValence: env('LEXICON_MIN', 2.0),
+  },
+  /** The contrastive objective during fine-tuning (scripts/offline-model/pairs.ts). */
+  pairs: {
+    /** Times the hand-written training pairs are listed in the pairs file. */
+    handRepeat: env('PAIRS_HAND_REPEAT', 4),
+    /** WordNet usage examples that join as SimCSE rows (each training sentence does too). */
+    simcseWordnet: env('PAIRS_SIMCSE_WORDNET', 0),
+    perStep: env('PAIRS_PER_STEP', 16),
+    weight: env('PAIRS_WEIGHT', 1),
+    scale: env('PAIRS_SCALE', 20),
   },
 } as const;
 

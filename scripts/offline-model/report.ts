@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { SentenceModel } from '../../src/engine/inference.js';
 import { ConfusionMatrix } from '../../src/engine/train/metrics.js';
+import { paraphraseShare } from './nearest.js';
 
 export const HELDOUT_FILE = 'heldout.csv';
 
@@ -56,33 +57,11 @@ async function heldOut(model: SentenceModel, root: string) {
   return out;
 }
 
-async function paraphraseShare(model: SentenceModel, root: string): Promise<{ share: number; pairs: number }> {
-  const pairs = parse(await readFile(join(root, 'models', 'paraphrases.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  const texts = pairs.flatMap((p) => [p['sentence']!, p['paraphrase']!]);
-  const vecs = (await model.run(texts)).map((r) => {
-    const n = Math.hypot(...r.embedding);
-    return r.embedding.map((x) => x / n);
-  });
-  let hits = 0;
-  vecs.forEach((v, i) => {
-    let best = -1;
-    let bestSim = -Infinity;
-    vecs.forEach((w, j) => {
-      if (j === i) return;
-      let s = 0;
-      for (let k = 0; k < v.length; k++) s += v[k]! * w[k]!;
-      if (s > bestSim) [best, bestSim] = [j, s];
-    });
-    if (best === (i ^ 1)) hits++;
-  });
-  return { share: hits / texts.length, pairs: pairs.length };
-}
-
 export async function finalReport(dir: string, root: string) {
   const { loadMs, classifyMs } = await timings(dir);
   const model = await SentenceModel.load(dir, { device: 'cpu' });
   try {
-    return { heldOut: await heldOut(model, root), paraphrases: await paraphraseShare(model, root), sizeBytes: await folderBytes(dir), loadMs, classifyMs };
+    return { heldOut: await heldOut(model, root), paraphrases: await paraphraseShare(model, join(root, 'models', 'paraphrases.csv')), sizeBytes: await folderBytes(dir), loadMs, classifyMs };
   } finally {
     await model.release();
   }

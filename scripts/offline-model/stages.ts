@@ -17,7 +17,10 @@ import type { TrainEvent } from '../../src/engine/train/events.js';
 import { train } from '../../src/engine/train/trainer.js';
 import { hasTrainingState } from '../../src/engine/train/training-state.js';
 import type { Recipe } from './config.js';
+import { SentenceModel } from '../../src/engine/inference.js';
 import { lexiconRows } from './lexicon.js';
+import { paraphraseShare } from './nearest.js';
+import { TRAINING_PAIRS_FILE, writePairsCsv } from './pairs.js';
 import { wordnetTexts } from './wordnet-corpus.js';
 
 export interface StageContext {
@@ -43,14 +46,17 @@ async function markDone(dir: string, info: unknown): Promise<void> {
 /** One corpus file per source, written once. */
 export async function buildCorpus(ctx: StageContext): Promise<string[]> {
   const dir = join(ctx.work, 'corpus');
-  const files = [join(dir, 'wordnet.txt'), join(dir, 'sentences.txt')];
+  const files = [join(dir, 'wordnet.txt'), join(dir, 'sentences.txt'), join(dir, 'pairs.txt')];
   if (files.every((f) => existsSync(f))) return files;
   await mkdir(dir, { recursive: true });
   const wordnet = wordnetTexts();
   await writeFile(files[0]!, wordnet.join('\n') + '\n');
   const sentences = (await readLabelled(join(ctx.root, 'models', 'sentences.csv'))).map((r) => r.sentence.replace(/\s+/g, ' '));
   await writeFile(files[1]!, sentences.join('\n') + '\n');
-  ctx.log(`corpus: ${wordnet.length} WordNet lines, ${sentences.length} training sentences`);
+  const pairs = (parse(await readFile(join(ctx.root, 'models', TRAINING_PAIRS_FILE), 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[])
+    .flatMap((r) => [r['sentence']!, r['paraphrase']!]);
+  await writeFile(files[2]!, pairs.join('\n') + '\n');
+  ctx.log(`corpus: ${wordnet.length} WordNet lines, ${sentences.length} training sentences, ${pairs.length} sentences of the training pairs`);
   return files;
 }
 
@@ -117,25 +123,54 @@ export async function writeFineTuneCsvs(ctx: StageContext): Promise<{ train: str
   return { ...paths, lexicon: words.length };
 }
 
-/** Multi-task fine-tuning of the pretrained backbone; returns the best checkpoint (by validation loss). */
+/** The pairs file of the contrastive objective: the hand-written pairs and SimCSE rows (pairs.ts). */
+export async function writeFineTunePairs(ctx: StageContext, trainCsv: string): Promise<{ path: string; hand: number; simcse: number }> {
+  const path = join(ctx.work, 'finetune-data', 'pairs.csv');
+  const train = (await readLabelled(trainCsv)).filter((r) => r.topic !== '').map((r) => r.sentence);
+  const wordnetLines = (await readFile(join(ctx.work, 'corpus', 'wordnet.txt'), 'utf8')).split('\n');
+  const p = ctx.recipe.pairs;
+  return { path, ...(await writePairsCsv(path, { root: ctx.root, seed: ctx.recipe.seed, trainSentences: train, wordnetLines, handRepeat: p.handRepeat, simcseWordnet: p.simcseWordnet })) };
+}
+
+/** The recipe's validation measure for embeddings: the paraphrase share on models/dev-paraphrases.csv. */
+export async function devParaphraseShare(root: string, dir: string): Promise<number> {
+  const model = await SentenceModel.load(dir, { device: 'cpu' });
+  try {
+    return (await paraphraseShare(model, join(root, 'models', DEV_PARAPHRASES_FILE))).share;
+  } finally {
+    await model.release();
+  }
+}
+
+export const DEV_PARAPHRASES_FILE = 'dev-paraphrases.csv';
+
+/**
+ * Multi-task fine-tuning of the pretrained backbone, with the contrastive objective on the
+ * sentence pairs beside the two task losses; returns the best checkpoint (by validation loss).
+ */
 export async function runFineTune(ctx: StageContext, base: string): Promise<{ dir: string; info: Record<string, unknown> }> {
   const out = join(ctx.work, 'finetune');
   if (existsSync(done(out))) return { dir: join(out, 'best'), info: JSON.parse(await readFile(done(out), 'utf8')) };
   const data = await writeFineTuneCsvs(ctx);
+  const pairs = await writeFineTunePairs(ctx, data.train);
   const f = ctx.recipe.finetune;
+  const p = ctx.recipe.pairs;
   const onEvent = progressLogger(ctx, 'finetune');
   const result = hasTrainingState(join(out, 'last'))
     ? await train({ resume: out }, { signal: ctx.signal, onEvent })
     : await train({
         csv: data.train, val: data.val, model: base, out, freeze: 'none', epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, warmup: f.warmup,
         decay: 'linear', weightDecay: f.weightDecay, dropout: f.dropout, maxLength: f.maxLength, patience: f.patience, seed: ctx.recipe.seed, device: 'cpu',
+        pairs: pairs.path, pairsPerStep: p.perStep, pairWeight: p.weight, pairScale: p.scale,
       }, { signal: ctx.signal, onEvent });
   if (result.status === 'cancelled') throw new Error(`fine-tuning interrupted at step ${result.step}; run the build again to continue`);
   if (!result.best) throw new Error(`fine-tuning ended without a best checkpoint (${result.status})`);
   const best = result.history.evals.find((e) => e.step === result.best!.step)!;
   const info = {
-    trainRows: result.trainExamples, valRows: result.valExamples, lexiconRows: data.lexicon, bestStep: result.best.step, seconds: Math.round(result.elapsedSeconds),
+    trainRows: result.trainExamples, valRows: result.valExamples, lexiconRows: data.lexicon, pairRows: { handWritten: pairs.hand, simcse: pairs.simcse },
+    bestStep: result.best.step, seconds: Math.round(result.elapsedSeconds),
     validation: Object.fromEntries(Object.entries(best.report.tasks).map(([t, m]) => [t, { accuracy: m.accuracy, macroF1: m.macroF1 }])),
+    devParaphraseNearestNeighbour: await devParaphraseShare(ctx.root, result.best.dir),
   };
   await markDone(out, info);
   return { dir: result.best.dir, info };

@@ -96,7 +96,7 @@ for (const arch of ARCHS) {
 
       const session = await ort.InferenceSession.create(graph.toBytes(), { executionProviders: ['cpu'] });
       const { feeds, ids } = batch(c);
-      if (policy === 'none') feeds['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([dropoutSeed(42, 7)]), []);
+      if (policy === 'none') feeds['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([dropoutSeed(42, 7)]), []);
       const values = new Map(trainable.map((t) => {
         const w = backbone.get(t.name) ?? heads.get(t.name)!;
         return [t.name, { data: Float64Array.from(w.data), shape: [...w.shape] }];

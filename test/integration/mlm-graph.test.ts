@@ -88,7 +88,7 @@ for (const policy of policies) {
     for (const n of all.keys()) assert.equal(tg.graph.outputNames.includes(`grad:${n}`), policy.trainable(n), `grad output for ${n}`);
     const session = await ort.InferenceSession.create(tg.graph.toBytes(), { executionProviders: ['cpu'] });
     const base = feeds('float64');
-    if (policy.dropout) base['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([dropoutSeed(3, 1)]), []);
+    if (policy.dropout) base['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([dropoutSeed(3, 1)]), []);
     const values = new Map(tg.trainable.map((t) => [t.name, Float64Array.from(all.get(t.name)!.data)]));
     const run = (override?: { name: string; data: Float64Array }) => session.run({
       ...base,

@@ -62,7 +62,7 @@ for (const policy of policies) {
 
     const session = await ort.InferenceSession.create(graph.toBytes(), { executionProviders: ['cpu'] });
     const base = feeds('float64');
-    if (policy.extra?.dropout) base['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([dropoutSeed(42, 7)]), []);
+    if (policy.extra?.dropout) base['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([dropoutSeed(42, 7)]), []);
     const values = new Map(trainable.map((t) => {
       const w = backbone.get(t.name) ?? heads.get(t.name)!;
       return [t.name, { data: Float64Array.from(w.data), shape: [...w.shape] }];

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { SentenceModel } from '../../src/engine/inference.js';
 import { ConfusionMatrix } from '../../src/engine/train/metrics.js';
+import { paraphraseShare } from '../../scripts/offline-model/nearest.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const dir = join(root, 'models', 'offline');
@@ -50,4 +51,12 @@ test('the model card\'s held-out figures are what the model gets on models/heldo
     assert.ok(Math.abs(got.accuracy - card.heldOut[task.name]!.accuracy) <= 1 / rows.length + 1e-9, `${task.name}: ${got.accuracy} vs card ${card.heldOut[task.name]!.accuracy}`);
     assert.equal(card.heldOut[task.name]!.count, rows.length);
   }
+});
+
+test('the model card\'s paraphrase share is what Find Similar gets on models/paraphrases.csv', async () => {
+  const card = JSON.parse(readFileSync(join(dir, 'offline-model.json'), 'utf8')) as { paraphraseNearestNeighbour: { share: number; pairs: number } };
+  const got = await paraphraseShare(model, join(root, 'models', 'paraphrases.csv'));
+  assert.equal(got.pairs, card.paraphraseNearestNeighbour.pairs);
+  // One sentence either way, as above.
+  assert.ok(Math.abs(got.share - card.paraphraseNearestNeighbour.share) <= 1 / (2 * got.pairs) + 1e-9, `${got.share} vs card ${card.paraphraseNearestNeighbour.share}`);
 });

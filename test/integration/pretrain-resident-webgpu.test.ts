@@ -91,7 +91,7 @@ test('per masked-LM step on the GPU only the batch goes up and only the losses a
     for (let s = 0; s < 3; s++) {
       const window = Array.from({ length: gradAccum }, (_, i) => mlmBatch(setup.train, [0, 1, 2, 3].map((k) => (4 * (s * gradAccum + i) + k) % setup.train.length), o.seed, 0, setup.ids, maskOptions(o)));
       const batchBytes = window.reduce((sum, b) => sum + Object.values(graphs.feeds(b)).reduce((x, t) => x + tensorBytes(t), 0), 0);
-      const r = await engine.step(window, window.map(() => 0n), 1e-3);
+      const r = await engine.step(window, window.map(() => 0), 1e-3);
       const moved = r.transfers.up + r.transfers.down;
       assert.ok(r.transfers.up >= batchBytes, `the batch itself goes up (${r.transfers.up} of ${batchBytes} bytes)`);
       assert.ok(moved <= 2 * batchBytes + 4096, `step ${s} (accumulation ${gradAccum}): ${moved} bytes moved, batch ${batchBytes}`);

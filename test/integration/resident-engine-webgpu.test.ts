@@ -51,7 +51,7 @@ test('per step only the batch goes up (plus the learning rate) and only losses, 
     for (let s = 0; s < 3; s++) {
       const window = Array.from({ length: accum }, (_, i) => batch(s * accum + i));
       const batchBytes = window.reduce((sum, b) => sum + Object.values(batchFeeds(b.data, tasks, config)).reduce((x, t) => x + tensorBytes(t), 0), 0);
-      const r = await engine.step(window, window.map(() => 0n), 1e-3);
+      const r = await engine.step(window, window.map(() => 0), 1e-3);
       const moved = r.transfers.up + r.transfers.down;
       assert.ok(r.transfers.up >= batchBytes, `the batch itself goes up (${r.transfers.up} of ${batchBytes} bytes)`);
       assert.ok(moved <= 2 * batchBytes + 4096, `step ${s} (accumulation ${accum}): ${moved} bytes moved, batch ${batchBytes}, target ≤ ${2 * batchBytes + 4096}`);
@@ -65,7 +65,7 @@ test('a step whose gradient is not finite is refused and changes no weight, mome
   const p = parameters('heads.topic.out.weight');
   const before = new Map([...p.params.entries()].map(([n, t]) => [n, t.slice()]));
   const engine = await engineFor(p, 1, new Sgd({ momentum: 0.9 }));
-  await assert.rejects(engine.step([batch(0)], [0n], 1e-2), /gradient is not finite.*not applied/);
+  await assert.rejects(engine.step([batch(0)], [0], 1e-2), /gradient is not finite.*not applied/);
   await engine.syncWeights();
   for (const [n, t] of p.params.entries()) assert.deepEqual(t, before.get(n), `${n} unchanged`);
   const state = await engine.optimizerState();
@@ -82,7 +82,7 @@ test('memory stays flat over 500 GPU-resident steps (with evaluation and checkpo
   const rss = () => process.memoryUsage().rss / 2 ** 20;
   let warm = 0;
   for (let s = 0; s < 500; s++) {
-    await engine.step([batch(s)], [0n], 1e-4);
+    await engine.step([batch(s)], [0], 1e-4);
     if (s % 25 === 24) await engine.evaluate(batch(s));
     if (s % 100 === 99) {
       await engine.syncWeights();

@@ -124,6 +124,27 @@ test('Ctrl-C finishes the step, saves last and prints a summary marked cancelled
   assert.equal(resumed.status, 'completed');
 });
 
+test('train --pairs adds the pair ranking loss and reports it; a bad pairs file is named with its line', async () => {
+  const pairsCsv = join(dir, 'pairs.csv');
+  await writeFile(pairsCsv, 'sentence,paraphrase\nWe won the match.,Our team won the game.\nThe soup was cold.,My soup had gone cold.\nA great book.,"A wonderful, gripping novel."\n');
+  const r = await runCli(['train', csv, '--model', model, '--out', join(dir, 'pairs-run'), '--device', 'cpu', '--epochs', '1', '--batch-size', '8',
+    '--pairs', pairsCsv, '--pairs-per-step', '3', '--pair-weight', '0.5', '--pair-scale', '10', '--seed', '4']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(s.status, 'completed');
+  assert.ok(Number.isFinite(s.lastTrainLosses.pairs) && s.lastTrainLosses.pairs > 0, JSON.stringify(s.lastTrainLosses));
+  assert.ok(Number.isFinite(s.lastTrainLosses.topic));
+
+  const badPairs = join(dir, 'bad-pairs.csv');
+  await writeFile(badPairs, 'sentence,paraphrase\nA,B\nC,\nD,E\n');
+  const b = await runCli(['train', csv, '--model', model, '--out', join(dir, 'bad-pairs'), '--device', 'cpu', '--pairs', badPairs]);
+  assert.equal(b.code, 1);
+  assert.match(b.stderr, /bad-pairs\.csv:3: the paraphrase text is empty; each pair needs two texts/);
+  const w = await runCli(['train', csv, '--model', model, '--out', join(dir, 'no-pairs'), '--device', 'cpu', '--pair-weight', '2']);
+  assert.equal(w.code, 1);
+  assert.match(w.stderr, /pair weight and pair scale need a pairs file/);
+});
+
 test('bad arguments fail with a clear message and exit code 1', async () => {
   const r = await runCli(['train', csv, '--model', model, '--out', join(dir, 'bad'), '--freeze', 'bottom:9', '--device', 'cpu']);
   assert.equal(r.code, 1);

@@ -31,7 +31,7 @@ test('training step: WebGPU losses and gradients match CPU', async (t) => {
     token_type_ids: i64(new Array(B * S).fill(0), [B, S]),
     labels_topic: i64([0, 2, -1], [B]), mask_topic: new ort.Tensor('float32', Float32Array.from([1, 1, 0]), [B]),
     labels_sentiment: i64([1, 0, 1], [B]), mask_sentiment: new ort.Tensor('float32', Float32Array.from([1, 1, 1]), [B]),
-    dropout_seed: new ort.Tensor('int64', BigInt64Array.from([dropoutSeed(3, 11)]), []),
+    dropout_seed: new ort.Tensor('int32', Int32Array.from([dropoutSeed(3, 11)]), []),
     ...Object.fromEntries(trainable.map((p) => {
       const w = backbone.get(p.name) ?? heads.get(p.name)!;
       return [p.value.name, new ort.Tensor('float32', w.data, [...w.shape])];

@@ -6,16 +6,16 @@ import { softmaxCrossEntropy } from '../../src/engine/train/losses.js';
 import { ort } from '../../src/engine/runtime/session.js';
 import { gradCheck } from '../support/gradcheck.js';
 
-async function masks(rate: number, shape: number[], seeds: bigint[], salt = 0): Promise<Float32Array[]> {
+async function masks(rate: number, shape: number[], seeds: number[], salt = 0): Promise<Float32Array[]> {
   const g = new Graph();
-  const x = g.input('x', 'float32', shape);
-  const seed = g.input('dropout_seed', 'int64', []);
+  const x = g.input('x', 'float32', shape.map((_, i) => `d${i}`));
+  const seed = g.input('dropout_seed', 'int32', []);
   g.output(dropoutMask(g, x, rate, seed, salt), 'mask');
   const session = await ort.InferenceSession.create(g.toBytes());
   const n = shape.reduce((a, b) => a * b, 1);
   const out: Float32Array[] = [];
   for (const s of seeds) {
-    const r = await session.run({ x: new ort.Tensor('float32', new Float32Array(n), shape), dropout_seed: new ort.Tensor('int64', BigInt64Array.from([s]), []) });
+    const r = await session.run({ x: new ort.Tensor('float32', new Float32Array(n), shape), dropout_seed: new ort.Tensor('int32', Int32Array.from([s]), []) });
     out.push(r['mask']!.data as Float32Array);
   }
   return out;
@@ -50,8 +50,50 @@ test('dropout: rate respected and kept elements scaled by 1/(1−p)', async () =
   }
 });
 
+/** Pearson correlation of two keep indicators (1 kept, 0 dropped). */
+function correlation(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  const n = p.length;
+  let sp = 0, sq = 0, spq = 0, spp = 0, sqq = 0;
+  for (let i = 0; i < n; i++) {
+    const a = p[i] ? 1 : 0, b = q[i] ? 1 : 0;
+    sp += a; sq += b; spq += a * b; spp += a; sqq += b;
+  }
+  const cov = spq / n - (sp / n) * (sq / n);
+  return cov / Math.sqrt((spp / n - (sp / n) ** 2) * (sqq / n - (sq / n) ** 2));
+}
+
+test('dropout: masks of neighbouring elements, rows, slices, sites and steps are uncorrelated', async () => {
+  const shape = [8, 64, 256]; // 131,072 elements: the noise floor of a correlation is ≈ 1/√n ≈ 0.003
+  const [rows, cols] = [shape[0]! * shape[1]!, shape[2]!];
+  const seed = dropoutSeed(5, 17);
+  const [m] = await masks(0.5, shape, [seed]);
+  const [nextSite] = await masks(0.5, shape, [seed], 1);
+  const [nextStep] = await masks(0.5, shape, [dropoutSeed(5, 18)]);
+  const kept = m!.filter((v) => v !== 0).length / m!.length;
+  assert.ok(Math.abs(kept - 0.5) < 0.01, `kept ${kept}`);
+  // Pairs (m[i], m[i + offset]) at each offset, within the tensor.
+  const shifted = (offset: number) => correlation(m!.subarray(0, m!.length - offset), m!.subarray(offset));
+  const within = (offset: number, stride: number) => {
+    // Neighbours along the last axis only (not wrapping into the next row).
+    const a: number[] = [], b: number[] = [];
+    for (let i = 0; i + offset < m!.length; i++) if ((i % stride) + offset < stride) { a.push(m![i]!); b.push(m![i + offset]!); }
+    return correlation(a, b);
+  };
+  const checks: [string, number][] = [
+    ['adjacent elements', within(1, cols)], ['elements 2 apart', within(2, cols)],
+    ['adjacent rows', shifted(cols)], ['adjacent slices of the first axis', shifted(cols * shape[1]!)],
+    ['same element at the next site', correlation(m!, nextSite!)], ['same element at the next step', correlation(m!, nextStep!)],
+  ];
+  for (const [what, r] of checks) assert.ok(Math.abs(r) < 0.05, `${what}: correlation ${r.toFixed(4)}`);
+  // Each row keeps about its share, so no row or column is striped.
+  for (let r = 0; r < rows; r++) {
+    const k = m!.subarray(r * cols, (r + 1) * cols).filter((v) => v !== 0).length;
+    assert.ok(Math.abs(k - cols / 2) < 6 * Math.sqrt(cols / 4), `row ${r} kept ${k} of ${cols}`);
+  }
+});
+
 test('dropout: gradient is dy·mask/(1−p) with the mask fixed by the seed (float64)', async () => {
-  await gradCheck('dropout', [{ shape: [6, 7] }], (g, [x]) => dropout(g, x!, 0.3, g.constant([dropoutSeed(9, 3)], 'int64', []), 2));
+  await gradCheck('dropout', [{ shape: [6, 7] }], (g, [x]) => dropout(g, x!, 0.3, g.constant([dropoutSeed(9, 3)], 'int32', []), 2));
 });
 
 test('softmaxCrossEntropy: masked, class-weighted mean of −log p(label); placeholders harmless', async () => {

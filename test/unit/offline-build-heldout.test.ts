@@ -4,11 +4,12 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { RECIPE } from '../../scripts/offline-model/config.js';
-import { buildCorpus, writeFineTuneCsvs } from '../../scripts/offline-model/stages.js';
+import { buildCorpus, writeFineTuneCsvs, writeFineTunePairs } from '../../scripts/offline-model/stages.js';
 import { tempDir } from '../support/model-folder.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -28,17 +29,28 @@ test('only the final report names the held-out file, and the build reports after
   assert.ok(at('await runFineTune(') > 0 && at('await finalReport(') > at('await runFineTune(') && at('await finalReport(') > at('await cp(finetuned.dir'), 'finalReport runs after fine-tuning and after the model is copied into place');
 });
 
-test('the corpus and the fine-tuning files are made without reading the held-out set, and contain none of it', async () => {
+test('the corpus, fine-tuning and pairs files are made without reading the held-out set or the evaluation pairs, and contain none of them', async () => {
   dir = await tempDir('sl-heldout-');
   await mkdir(join(dir, 'models'), { recursive: true });
-  await copyFile(join(root, 'models', 'sentences.csv'), join(dir, 'models', 'sentences.csv'));
-  // A folder where the file was: any attempt to read it fails with EISDIR.
-  await mkdir(join(dir, 'models', 'heldout.csv'));
-  const ctx = { root: dir, work: join(dir, 'work'), recipe: RECIPE, signal: new AbortController().signal, log: () => {} };
+  for (const f of ['sentences.csv', 'training-pairs.csv']) await copyFile(join(root, 'models', f), join(dir, 'models', f));
+  // A folder where the file was: any attempt to read it fails with EISDIR. The dev pairs may be
+  // read to choose the recipe, but they are no training input.
+  for (const f of ['heldout.csv', 'paraphrases.csv', 'dev-paraphrases.csv']) await mkdir(join(dir, 'models', f));
+  const ctx = { root: dir, work: join(dir, 'work'), recipe: { ...RECIPE, pairs: { ...RECIPE.pairs, simcseWordnet: 2000 } }, signal: new AbortController().signal, log: () => {} };
   const corpus = await buildCorpus(ctx);
   const ft = await writeFineTuneCsvs(ctx);
-  const held = (parse(await readFile(join(root, 'models', 'heldout.csv'), 'utf8'), { columns: true }) as { sentence: string }[]).map((r) => r.sentence.toLowerCase());
-  const inputs = (await Promise.all([...corpus, ft.train, ft.val].map((f) => readFile(f, 'utf8')))).join('\n').toLowerCase();
-  const leaked = held.filter((s) => inputs.includes(s));
-  assert.deepEqual(leaked, []);
+  const pairs = await writeFineTunePairs(ctx, ft.train);
+  assert.ok(pairs.hand > 0 && pairs.simcse > 2000, JSON.stringify(pairs));
+  const sentencesOf = (file: string, columns: string[]) =>
+    (parse(readFileSync(join(root, 'models', file), 'utf8'), { columns: true }) as Record<string, string>[]).flatMap((r) => columns.map((c) => r[c]!.toLowerCase()));
+  const inputs = (await Promise.all([...corpus, ft.train, ft.val, pairs.path].map((f) => readFile(f, 'utf8')))).join('\n').toLowerCase();
+  assert.deepEqual(sentencesOf('heldout.csv', ['sentence']).filter((s) => inputs.includes(s)), [], 'no held-out sentence, even inside a longer text');
+  // Every text the inputs hold, whole: a training sentence may contain an evaluation sentence
+  // as a clause, but no evaluation or dev pair sentence is itself an input.
+  const texts = new Set([
+    ...(await Promise.all(corpus.map((f) => readFile(f, 'utf8')))).flatMap((t) => t.split('\n')),
+    ...(await Promise.all([ft.train, ft.val, pairs.path].map(async (f) => (parse(await readFile(f, 'utf8')) as string[][]).flat()))).flat(),
+  ].map((t) => t.toLowerCase()));
+  const pairSentences = [...sentencesOf('paraphrases.csv', ['sentence', 'paraphrase']), ...sentencesOf('dev-paraphrases.csv', ['sentence', 'paraphrase'])];
+  assert.deepEqual(pairSentences.filter((s) => texts.has(s)), []);
 });

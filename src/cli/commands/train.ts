@@ -43,6 +43,13 @@ const HELP = `  --model M              hub id, model folder or checkpoint to sta
   --adapt FILE|DIR       first adapt the model to this unlabelled text (masked-LM pretraining in
                          DIR/adapt), then fine-tune the adapted backbone; repeatable
   --adapt-epochs N       epochs of adaptation over that text (default 1)
+  --pairs CSV            sentence pairs (sentence,paraphrase columns) for the contrastive objective:
+                         each step also pulls every sentence towards its paraphrase and away from
+                         the other pairs' sentences (in-batch ranking loss), so the embeddings stay
+                         good for Find Similar; a row with the same text twice trains as SimCSE
+  --pairs-per-step N     pairs added to each step's batch (default 32)
+  --pair-weight X        weight of the pair loss beside each task's (default 1)
+  --pair-scale X         scale of the cosine similarities, 1/temperature (default 20)
 Progress goes to stderr, the JSON summary to stdout. Ctrl-C finishes the step, saves DIR/last and exits.`;
 
 export function str(values: Record<string, unknown>, name: string): string | undefined {
@@ -132,6 +139,8 @@ function summary(r: TrainResult) {
     best: r.best,
     last: r.last,
     evaluations: r.history.evals.length,
+    /** Mean training losses of the last logged steps, per task (and `pairs` with --pairs). */
+    lastTrainLosses: r.history.train.at(-1)?.losses ?? null,
     warnings: r.warnings,
     skipped: r.skipped,
     elapsedSeconds: r.elapsedSeconds,
@@ -159,6 +168,7 @@ export const trainCommand: Command = {
     'on-bad-row': { type: 'string' }, 'grad-accum': { type: 'string' }, 'eval-every': { type: 'string' }, patience: { type: 'string' },
     adapt: { type: 'string', multiple: true }, 'adapt-epochs': { type: 'string' },
     'save-dtype': { type: 'string' },
+    pairs: { type: 'string' }, 'pairs-per-step': { type: 'string' }, 'pair-weight': { type: 'string' }, 'pair-scale': { type: 'string' },
   },
   async run(values, positionals, io) {
     const resume = str(values, 'resume');
@@ -207,6 +217,7 @@ export const trainCommand: Command = {
           evalEvery: positiveInt(values, 'eval-every'), patience: positiveInt(values, 'patience'),
           adapt: values['adapt'] as string[] | undefined, adaptEpochs: positiveInt(values, 'adapt-epochs'),
           saveDtype: saveDtype as TrainOptions['saveDtype'],
+          pairs: str(values, 'pairs'), pairsPerStep: positiveInt(values, 'pairs-per-step'), pairWeight: num(values, 'pair-weight'), pairScale: num(values, 'pair-scale'),
         };
         result = await train(options, { signal: io.signal, onEvent: printer.onEvent });
       }

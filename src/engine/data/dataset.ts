@@ -177,6 +177,8 @@ export interface CollatedBatch {
   readonly masks: Record<string, Float32Array>;
   /** Per task: class index or null, per row (for metrics). */
   readonly labelLists: Record<string, (number | null)[]>;
+  /** Rows that pair up for the contrastive objective (train/pair-batches.ts); absent without it. */
+  readonly pairRows?: { readonly anchors: BigInt64Array; readonly positives: BigInt64Array };
 }
 
 /** Right-padded tensors for the examples at `indices`. */

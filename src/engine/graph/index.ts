@@ -11,3 +11,4 @@ export * from './ops/integer.js';
 export * from './ops/optim.js';
 export * from './ops/quantized.js';
 export { FLOAT16_MAX, toFloat16 } from './float16.js';
+export * from './ops/contrastive.js';

@@ -6,7 +6,7 @@
  * Inputs: input_ids, attention_mask, token_type_ids where the architecture takes them (int64
  * [batch, seq]); mlm_positions
  * (int64 [masked], flat b·seq + s); mlm_labels (int64 [masked], the original ids);
- * mlm_weights (float [masked], 1 per prediction); dropout_seed (int64 scalar) when dropout is on.
+ * mlm_weights (float [masked], 1 per prediction); dropout_seed (int32 scalar) when dropout is on.
  * Training outputs: loss (mean over the weighted predictions) and the same as loss_mlm (the
  * per-task loss every training graph names, train-graph.ts), grad:<name> unless the gradients
  * stay inside the graph for the device-resident update (gradOutputs false).
@@ -45,7 +45,7 @@ function buildForward(g: Graph, config: EncoderConfig, backbone: ReadonlyMap<str
   const positions = g.input('mlm_positions', 'int64', ['masked']);
   const labels = g.input('mlm_labels', 'int64', ['masked']);
   const weights = g.input('mlm_weights', g.floatType, ['masked']);
-  const seed = options.dropout ? g.input('dropout_seed', 'int64', []) : undefined;
+  const seed = options.dropout ? g.input('dropout_seed', 'int32', []) : undefined;
   let salt = 0;
   const drop = seed ? (g: Graph, x: Value, _site: string, rate: number) => applyDropout(g, x, options.dropout!.rate ?? rate, seed, salt++) : undefined;
   const enc = buildEncoder(g, config, backbone, inputs, { isTrainable: options.isTrainable, dropout: drop });

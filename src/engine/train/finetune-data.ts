@@ -8,6 +8,8 @@ import { collate, type Example } from '../data/dataset.js';
 import { evaluateExamples, type EvalReport } from './evaluate.js';
 import type { StepEngine } from './step-engine.js';
 import type { RunnerBatch } from './step-runner.js';
+import { collateWithPairs, drawPairs } from './pair-batches.js';
+import { PAIR_DEFAULTS } from './trainer-options.js';
 import { saveRunCheckpoint } from './trainer-checkpoint.js';
 import type { LoopData } from './trainer-loop.js';
 import type { RunReporter } from './trainer-report.js';
@@ -29,7 +31,15 @@ export function fineTuneData(setup: RunSetup, engine: Pick<StepEngine, 'evaluate
   return {
     trainLengths: dataset.train.map((e) => e.ids.length),
     hasValidation: dataset.val.length > 0,
-    batch: (indices) => ({ data: collate(dataset.train, indices, names, setup.model.tokenizer.padId), indices, split: 'train' }),
+    batch(indices, _epoch, seed) {
+      const padId = setup.model.tokenizer.padId;
+      const pairs = setup.pairs?.pairs;
+      // The step's pairs are drawn from its seed, so a resumed run draws the same ones.
+      const data = pairs
+        ? collateWithPairs(dataset.train, indices, pairs, drawPairs(pairs.length, o.pairsPerStep ?? PAIR_DEFAULTS.pairsPerStep, seed), names, padId)
+        : collate(dataset.train, indices, names, padId);
+      return { data, indices, split: 'train' };
+    },
     evaluate: () => evaluateWithProgress(setup, engine, report, dataset.val, 'val'),
     save: (dir, state) => saveRunCheckpoint(dir, setup, state && {
       optimizer: state.optimizer,

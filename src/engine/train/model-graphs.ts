@@ -31,7 +31,7 @@ export interface ModelGraphs<B, E> {
   readonly params: ParameterSet;
   readonly shapes: ReadonlyMap<string, readonly number[]>;
   readonly device: Device;
-  /** Training runs take the int64 scalar input `dropout_seed`. */
+  /** Training runs take the int32 scalar input `dropout_seed`. */
   readonly dropout: boolean;
   /**
    * Forward, `loss` and `loss_<name>` for each of `lossTasks`, and the gradient of every

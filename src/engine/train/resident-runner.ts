@@ -128,7 +128,7 @@ class ResidentEngine<B, E> implements StepEngine<B, E> {
     return this.model.kind;
   }
 
-  async step(window: readonly B[], seeds: readonly bigint[], lr: number): Promise<WindowResult> {
+  async step(window: readonly B[], seeds: readonly number[], lr: number): Promise<WindowResult> {
     if (window.length === 0) throw new Error('internal: an optimizer step needs at least one micro-batch');
     if (window.length > 1 && !this.g.acc) throw new Error('internal: several micro-batches but gradient accumulation was not set up');
     if (!Number.isFinite(lr) || lr < 0) throw new SentenceLensError('BAD_ARGUMENT', `learning rate must be finite and ≥ 0, got ${lr}`);
@@ -147,7 +147,7 @@ class ResidentEngine<B, E> implements StepEngine<B, E> {
   }
 
   /** A micro-batch before the window's last: its gradients are added into the accumulators. */
-  private async accumulate(batch: B, seed: bigint, first: boolean): Promise<OutputMap> {
+  private async accumulate(batch: B, seed: number, first: boolean): Promise<OutputMap> {
     const acc = this.g.acc!;
     const feeds = { ...this.batch(batch, seed), ...this.held(this.g.update.trainable), ...this.held(acc.slots.map((s) => s.input)), acc_keep: f32(first ? 0 : 1) };
     const out = await runCounted(this.s.acc!, this.model.device, feeds, this.transfers);
@@ -156,7 +156,7 @@ class ResidentEngine<B, E> implements StepEngine<B, E> {
   }
 
   /** The window's last micro-batch: gradients (plus the accumulated ones), clipping, the update. */
-  private async apply(batch: B, seed: bigint, lr: number, micro: number): Promise<OutputMap> {
+  private async apply(batch: B, seed: number, lr: number, micro: number): Promise<OutputMap> {
     const { update, acc } = this.g;
     const feeds: Record<string, ort.Tensor> = { ...this.batch(batch, seed), ...this.held([...update.slots.map((s) => s.input), STEP_INPUT]), lr: f32(lr) };
     if (acc) Object.assign(feeds, this.held(acc.slots.map((s) => s.input)), { acc_keep: f32(micro > 1 ? 1 : 0), grad_scale: f32(1 / micro) });
@@ -172,9 +172,9 @@ class ResidentEngine<B, E> implements StepEngine<B, E> {
     return out;
   }
 
-  private batch(batch: B, seed: bigint): Record<string, ort.Tensor> {
+  private batch(batch: B, seed: number): Record<string, ort.Tensor> {
     const feeds = this.model.feeds(batch);
-    if (this.model.dropout) feeds['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([seed]), []);
+    if (this.model.dropout) feeds['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([seed]), []);
     return feeds;
   }
 

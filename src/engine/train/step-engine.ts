@@ -33,7 +33,7 @@ export interface StepEngine<B = RunnerBatch, E = EvalOutput> {
   readonly kind: 'host-optimizer' | 'device-resident';
   readonly runner: StepRunner['kind'];
   /** One optimizer step over `window` (micro-batches), `seeds[i]` the dropout seed of batch i. */
-  step(window: readonly B[], seeds: readonly bigint[], lr: number): Promise<WindowResult>;
+  step(window: readonly B[], seeds: readonly number[], lr: number): Promise<WindowResult>;
   evaluate(batch: B): Promise<E>;
   /** Makes the ParameterSet arrays hold the current weights (a no-op on the host path). */
   syncWeights(): Promise<void>;

@@ -23,7 +23,7 @@ import { runCounted, TransferCounter } from '../runtime/transfers.js';
 import { multiTaskLoss } from './losses.js';
 import { type EvalGraph, type ModelGraphs, scalarOf, tensorsOf } from './model-graphs.js';
 import type { ParameterSet } from './step.js';
-import { buildTrainingGraph } from './train-graph.js';
+import { buildTrainingGraph, type PairObjective } from './train-graph.js';
 
 export interface RunnerBatch {
   readonly data: CollatedBatch;
@@ -50,7 +50,7 @@ export interface EvalOutput {
 /** What one runner steps on: fine-tuning's labelled rows (default) or masked-LM batches. */
 export interface StepRunner<B = RunnerBatch, E = EvalOutput> {
   readonly kind: 'full-graph' | 'heads-only' | 'masked-lm';
-  step(batch: B, dropoutSeed: bigint): Promise<StepOutput>;
+  step(batch: B, dropoutSeed: number): Promise<StepOutput>;
   evaluate(batch: B): Promise<E>;
   release(): Promise<void>;
   /** Host ↔ device bytes its runs moved (absent: the runner does not count them). */
@@ -67,6 +67,8 @@ export interface RunnerOptions {
   /** Dropout in training steps: absent → none; `rate` overrides the config's rates. */
   readonly dropout?: { readonly rate?: number };
   readonly device: Device;
+  /** The contrastive objective in training steps; each step's batch then carries `pairRows`. */
+  readonly pairs?: PairObjective;
 }
 
 /**
@@ -82,11 +84,12 @@ export function fineTuneGraphs(options: RunnerOptions, shapes: ReadonlyMap<strin
   return {
     kind: 'full-graph', params, shapes, device: options.device, dropout: !!options.dropout,
     training: (gradOutputs) => buildTrainingGraph(config, backbone, heads, tasks, {
-      pooling, isTrainable, lossWeights: options.lossWeights, gradOutputs,
+      pooling, isTrainable, lossWeights: options.lossWeights, gradOutputs, pairs: options.pairs,
       dropout: options.dropout ? { rate: options.dropout.rate, seedInput: true } : undefined,
     }),
     evaluation: () => buildEvalGraph(config, backbone, heads, tasks, pooling, isTrainable),
-    feeds: (batch) => batchFeeds(batch.data, tasks, config),
+    // The evaluation graph reads only the batch's own inputs and labels.
+    feeds: (batch) => ({ ...batchFeeds(batch.data, tasks, config), ...(options.pairs && batch.split === 'train' ? pairFeeds(batch.data) : {}) }),
     readEval(out) {
       const losses: Record<string, number> = {};
       const logits: Record<string, Float32Array> = {};
@@ -125,7 +128,7 @@ export async function createGraphRunner<B, E>(m: ModelGraphs<B, E>): Promise<Ste
     async step(batch, seed) {
       if (!tg || !trainSession) throw new Error('internal: nothing trains, so there is no training step');
       const feeds = { ...m.feeds(batch), ...paramFeeds(trainInputs) };
-      if (m.dropout) feeds['dropout_seed'] = new ort.Tensor('int64', BigInt64Array.from([seed]), []);
+      if (m.dropout) feeds['dropout_seed'] = new ort.Tensor('int32', Int32Array.from([seed]), []);
       const out = await runCounted(trainSession, device, feeds, transfers);
       const grads = new Map(tg.trainable.map((p) => [p.name, out[p.grad]!.data as Float32Array]));
       const losses = Object.fromEntries(tg.lossTasks.map((t) => [t, scalarOf(out[`loss_${t}`])]));
@@ -150,6 +153,13 @@ export function batchFeeds(b: CollatedBatch, tasks: readonly TaskSpec[], config:
     feeds[`mask_${t.name}`] = new ort.Tensor('float32', b.masks[t.name]!, [b.size]);
   }
   return feeds;
+}
+
+/** The pair objective's feeds: which batch rows are anchors and which their positives. */
+export function pairFeeds(b: CollatedBatch): Record<string, ort.Tensor> {
+  if (!b.pairRows) throw new Error('internal: the pair objective is on but the batch has no pairs');
+  const { anchors, positives } = b.pairRows;
+  return { pair_anchor_rows: new ort.Tensor('int64', anchors, [anchors.length]), pair_positive_rows: new ort.Tensor('int64', positives, [positives.length]) };
 }
 
 /**

@@ -4,7 +4,7 @@
  * parameters are graph inputs (the optimizer feeds their current values each step); frozen
  * ones are initializers and get no backward nodes.
  */
-import { Graph, type Value, dropout as applyDropout, grad } from '../graph/index.js';
+import { Graph, type Value, add, dropout as applyDropout, gather, grad, mul, multipleNegativesRankingLoss } from '../graph/index.js';
 import { buildEncoder, encoderInputs } from '../model/encoder.js';
 import type { EncoderConfig } from '../model/encoder-config.js';
 import type { Tensor } from '../model/tensor.js';
@@ -21,7 +21,7 @@ export interface TrainingGraphOptions {
   /** Per-task class weights, one per label, by task name. */
   readonly classWeights?: Readonly<Record<string, readonly number[]>>;
   /**
-   * Dropout at BertModel's sites, with masks from the int64 scalar input `dropout_seed`
+   * Dropout at BertModel's sites, with masks from the int32 scalar input `dropout_seed`
    * (feed `dropoutSeed(seed, step)`). `rate` overrides the config's rates at every site the
    * config enables. Absent: no dropout.
    */
@@ -32,7 +32,25 @@ export interface TrainingGraphOptions {
    * inside the graph (the device-resident optimizer update, train/resident-graph.ts).
    */
   readonly gradOutputs?: boolean;
+  /**
+   * The contrastive objective beside the task losses: the inputs pair_anchor_rows and
+   * pair_positive_rows (int64 [pairs]) name rows of the batch, and the in-batch ranking loss
+   * of their pooled vectors, times `weight`, joins the total (output `loss_pairs`).
+   */
+  readonly pairs?: PairObjective;
 }
+
+/** How the sentence-pair ranking loss enters a training step. */
+export interface PairObjective {
+  /** Its weight in the total loss, beside each task's. */
+  readonly weight: number;
+  /** Cosine similarities are multiplied by this (1/temperature) before the softmax. */
+  readonly scale: number;
+  readonly symmetric?: boolean;
+}
+
+/** The key of the pair ranking loss among a step's losses (`loss_pairs` in the graph). */
+export const PAIRS_LOSS = 'pairs';
 
 export interface TrainableParam {
   readonly name: string;
@@ -47,14 +65,17 @@ export interface TrainableParam {
 export interface TrainingGraph {
   readonly graph: Graph;
   readonly trainable: TrainableParam[];
-  /** Tasks whose loss is an output (`loss_<task>`); weight-0 tasks are not among them. */
+  /**
+   * Tasks whose loss is an output (`loss_<task>`); weight-0 tasks are not among them. The pair
+   * ranking loss, when on, is among them as PAIRS_LOSS.
+   */
   readonly lossTasks: string[];
 }
 
 /**
  * Inputs: input_ids, attention_mask, and token_type_ids for BERT (int64 [batch, seq]); per task
  * labels_<task> (int64 [batch]) and mask_<task> (float [batch], 1 where the row has a label);
- * dropout_seed (int64 scalar) when dropout is on. Outputs: loss, loss_<task>, logits_<task>,
+ * dropout_seed (int32 scalar) when dropout is on. Outputs: loss, loss_<task>, logits_<task>,
  * grad:<param>. A head whose task has loss weight 0 cannot learn anything, so its parameters
  * are frozen here whatever `isTrainable` says, rather than handed to the optimizer with zeros.
  */
@@ -68,7 +89,7 @@ export function buildTrainingGraph(
   const g = new Graph({ floatType: options.floatType, name: 'sentence_lens_training' });
   const inputs = encoderInputs(g, config);
   const taskInputs = addTaskInputs(g, tasks);
-  const seed = options.dropout ? g.input('dropout_seed', 'int64', []) : undefined;
+  const seed = options.dropout ? g.input('dropout_seed', 'int32', []) : undefined;
   let salt = 0;
   const drop = seed
     ? (g: Graph, x: Value, _site: string, rate: number) => applyDropout(g, x, options.dropout!.rate ?? rate, seed, salt++)
@@ -76,7 +97,23 @@ export function buildTrainingGraph(
 
   const enc = buildEncoder(g, config, backbone, inputs, { isTrainable: options.isTrainable, dropout: drop });
   const pooled = pool(g, enc.tokens, enc.maskFloat, options.pooling);
-  return { graph: g, ...addHeadsLossesAndGrads(g, pooled, heads, tasks, taskInputs, options, enc.params) };
+  const extra = options.pairs ? [{ name: PAIRS_LOSS, ...pairRankingLoss(g, pooled, options.pairs) }] : [];
+  return { graph: g, ...addHeadsLossesAndGrads(g, pooled, heads, tasks, taskInputs, options, enc.params, extra) };
+}
+
+/** The ranking loss over the batch rows named by the inputs pair_anchor_rows and pair_positive_rows. */
+function pairRankingLoss(g: Graph, pooled: Value, o: PairObjective): { loss: Value; weight: number } {
+  const anchors = g.input('pair_anchor_rows', 'int64', ['pairs']);
+  const positives = g.input('pair_positive_rows', 'int64', ['pairs']);
+  const loss = multipleNegativesRankingLoss(g, gather(g, pooled, anchors), gather(g, pooled, positives), { scale: o.scale, symmetric: o.symmetric });
+  return { loss, weight: o.weight };
+}
+
+/** A loss that joins the task losses in the total, weighted, and is reported as `loss_<name>`. */
+export interface ExtraLoss {
+  readonly name: string;
+  readonly loss: Value;
+  readonly weight: number;
 }
 
 export interface TaskInputs {
@@ -108,6 +145,7 @@ export function addHeadsLossesAndGrads(
   taskInputs: readonly TaskInputs[],
   options: HeadsLossOptions,
   lowerParams: ReadonlyMap<string, Value> = new Map(),
+  extra: readonly ExtraLoss[] = [],
 ): Omit<TrainingGraph, 'graph'> {
   const weightOf = (t: TaskSpec) => options.lossWeights?.[t.name] ?? 1;
   const params = new Map<string, Value>(lowerParams);
@@ -118,11 +156,13 @@ export function addHeadsLossesAndGrads(
     return head.logits;
   });
 
-  const { total, perTask } = multiTaskLoss(g, tasks.map((t, i) => {
+  const { total: taskTotal, perTask } = multiTaskLoss(g, tasks.map((t, i) => {
     const cw = options.classWeights?.[t.name];
     if (cw && cw.length !== t.labels.length) throw new Error(`class weights for task "${t.name}": ${cw.length} given, ${t.labels.length} labels`);
     return { logits: logits[i]!, ...taskInputs[i]!, weight: weightOf(t), classWeights: cw ? g.constant([...cw], g.floatType, [cw.length]) : undefined };
   }));
+  let total = taskTotal;
+  for (const e of extra) total = add(g, total, e.weight === 1 ? e.loss : mul(g, e.loss, g.scalar(e.weight)));
   g.output(total, 'loss');
   const lossTasks: string[] = [];
   perTask.forEach((l, i) => {
@@ -130,6 +170,11 @@ export function addHeadsLossesAndGrads(
     g.output(l, `loss_${tasks[i]!.name}`);
     lossTasks.push(tasks[i]!.name);
   });
+  for (const e of extra) {
+    if (tasks.some((t) => t.name === e.name)) throw new Error(`a task is named "${e.name}", the name of the ${e.name} loss; rename the task`);
+    g.output(e.loss, `loss_${e.name}`);
+    lossTasks.push(e.name);
+  }
 
   const trainableValues = new Set(g.trainableParams.map((p) => p.value));
   const chosen = [...params].filter(([, v]) => trainableValues.has(v));

@@ -17,7 +17,7 @@ import type { PooledCache } from './pooled-cache.js';
 import { createResidentEngineFor } from './resident-runner.js';
 import { type HostUpdateOptions, hostStepEngine, type StepEngine } from './step-engine.js';
 import { createGraphRunner, fineTuneGraphs, type RunnerOptions } from './step-runner.js';
-import type { ResolvedTrainOptions } from './trainer-options.js';
+import { PAIR_DEFAULTS, type ResolvedTrainOptions } from './trainer-options.js';
 import type { RunSetup } from './trainer-setup.js';
 
 /** The options that shape the optimizer and its update (fine-tuning's and pretraining's both have them). */
@@ -70,7 +70,8 @@ export async function createGraphEngine<B, E>(graphs: ModelGraphs<B, E>, o: Upda
 export async function createStepEngine(setup: RunSetup, device: DeviceChoice, ctx: FineTuneEngineContext): Promise<StepEngine> {
   const { options: o, model, params, tasks, dataset } = setup;
   const dropout = o.dropout === 0 || (model.config.hiddenDropout === 0 && model.config.attentionDropout === 0) ? undefined : { rate: o.dropout };
-  const runnerOptions: RunnerOptions = { config: model.config, params, tasks, pooling: setup.pooling, lossWeights: o.lossWeights, dropout, device: device.device };
+  const pairs = setup.pairs ? { weight: o.pairWeight ?? PAIR_DEFAULTS.pairWeight, scale: o.pairScale ?? PAIR_DEFAULTS.pairScale } : undefined;
+  const runnerOptions: RunnerOptions = { config: model.config, params, tasks, pooling: setup.pooling, lossWeights: o.lossWeights, dropout, device: device.device, pairs };
   const numLayers = model.config.numLayers;
   // A frozen backbone never changes a sentence's pooled vector: embed once, train the heads alone.
   if (!setup.trainsBackbone && !setup.nothingToTrain) {

@@ -48,7 +48,8 @@ export interface LoopData<B> {
   /** Whether there is anything to validate on (else: no evaluation, best checkpoint or early stopping). */
   readonly hasValidation: boolean;
   /** The batch of the training examples at `indices` (their order in `trainLengths`), in epoch `epoch`. */
-  batch(indices: readonly number[], epoch: number): B;
+  /** `seed`: the micro-batch's seed (its dropout seed), for anything drawn per step. */
+  batch(indices: readonly number[], epoch: number, seed: number): B;
   /** Validation (with the run's engine); early stopping and the best checkpoint watch its `loss`. */
   evaluate(): Promise<EvalReport>;
   /** Writes a checkpoint; `last` also carries the training state (the loop's part, to which the data adds its own). */
@@ -193,8 +194,8 @@ async function trainStep<B>(plan: LoopPlan<B>, state: LoopState): Promise<{ loss
   const at = report.position;
   const window = plan.order.of(at.epoch).slice(state.batchInEpoch, state.batchInEpoch + o.gradAccum);
   const t0 = performance.now();
-  const batches = window.map((indices) => data.batch(indices, at.epoch));
   const seeds = window.map((_, i) => dropoutSeed(o.seed, at.step * o.gradAccum + i));
+  const batches = window.map((indices, i) => data.batch(indices, at.epoch, seeds[i]!));
   const lr = plan.schedule.lrAt(at.step);
   const { loss, losses } = await engine.step(batches, seeds, lr);
   for (const indices of window) state.examplesDone += indices.length;

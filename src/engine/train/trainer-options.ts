@@ -63,10 +63,25 @@ export interface TrainOptions {
    * base model was stored in (F16/BF16 weights are trained in fp32 and rounded back on save).
    */
   readonly saveDtype?: 'float32' | 'source';
+  /**
+   * Sentence pairs (CSV with sentence,paraphrase columns) for the contrastive objective: each
+   * step adds `pairsPerStep` of them to its batch and the in-batch ranking loss of their
+   * embeddings joins the task losses, so fine-tuning keeps paraphrases close in the embedding
+   * space. A pair of two identical texts trains as unsupervised SimCSE.
+   */
+  readonly pairs?: string;
+  /** Pairs per step (default 32). */
+  readonly pairsPerStep?: number;
+  /** Weight of the ranking loss beside each task's (default 1). */
+  readonly pairWeight?: number;
+  /** Scale (1/temperature) of the cosine similarities (default 20, as sentence-transformers). */
+  readonly pairScale?: number;
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'adaptEpochs'>> &
-  Pick<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'adaptEpochs'>;
+export const PAIR_DEFAULTS = { pairsPerStep: 32, pairWeight: 1, pairScale: 20 } as const;
+
+type Optional = 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'adaptEpochs' | 'pairs' | 'pairsPerStep' | 'pairWeight' | 'pairScale';
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, Optional>> & Pick<TrainOptions, Optional>;
 
 function bad(msg: string): never {
   throw new SentenceLensError('BAD_ARGUMENT', msg);
@@ -91,6 +106,10 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
   posInt('eval every', o.evalEvery, 0);
   posInt('patience', o.patience);
   posInt('adaptation epochs', o.adaptEpochs);
+  posInt('pairs per step', o.pairsPerStep, 2);
+  nonNeg('pair loss weight', o.pairWeight);
+  if (o.pairScale !== undefined && !(Number.isFinite(o.pairScale) && o.pairScale > 0)) bad(`pair scale must be a finite number > 0, got ${o.pairScale}`);
+  if (o.pairs === undefined && (o.pairsPerStep ?? o.pairWeight ?? o.pairScale) !== undefined) bad('pairs per step, pair weight and pair scale need a pairs file');
   if (o.adapt !== undefined && (o.adapt.length === 0 || o.adapt.some((f) => typeof f !== 'string' || f === ''))) bad('adapt needs one or more text files or folders to pretrain on');
   nonNeg('learning rate', o.lr);
   nonNeg('weight decay', o.weightDecay);

@@ -7,6 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Dataset, loadDataset } from '../data/dataset.js';
+import { type PairSet, readPairsCsv } from '../data/pairs.js';
+import { SentenceLensError } from '../errors.js';
 import type { DownloadOptions } from '../hub.js';
 import type { Tensor } from '../model/tensor.js';
 import { maxSequenceLength } from '../model/architectures.js';
@@ -36,6 +38,8 @@ export interface RunSetup {
   /** What a heads-only checkpoint names as its backbone. */
   readonly base: { modelId?: string; commit?: string; path?: string };
   readonly lowercase: boolean;
+  /** The contrastive objective's sentence pairs, tokenized (when `pairs` is set). */
+  readonly pairs?: PairSet;
 }
 
 export async function prepareRun(
@@ -96,6 +100,11 @@ export async function prepareRun(
   const trainsBackbone = params.trainableNames().some((n) => !n.startsWith('heads.'));
   const nothing = params.trainableNames().length === 0 ? (nothingToTrainMessage(policy, ctx, tensors.keys()) ?? 'nothing will train (every task has loss weight 0 or a frozen head); running evaluation only') : undefined;
 
+  const maxLength = Math.min(options.maxLength, model.config.maxPositions);
+  const pairs = options.pairs !== undefined ? await readPairsCsv(options.pairs, model.tokenizer, maxLength, options.onBadRow) : undefined;
+  if (pairs && !trainsBackbone && !nothing) {
+    throw new SentenceLensError('BAD_ARGUMENT', `${options.pairs}: the pair objective shapes the embeddings, so it needs the backbone to train; with freeze "${options.freeze}" only heads train`);
+  }
   const base = source.modelId ? { modelId: source.modelId, commit: source.commit } : { path: resolve(source.backboneDir) };
   return {
     options,
@@ -111,6 +120,7 @@ export async function prepareRun(
     freezeDescription: describeFreeze(policy, ctx, tensors),
     base,
     lowercase: await tokenizerLowercase(model.dir),
+    pairs,
   };
 }
 
