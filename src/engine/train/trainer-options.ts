@@ -65,8 +65,11 @@ export interface TrainOptions {
   readonly saveDtype?: 'float32' | 'source';
 }
 
-export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'adaptEpochs'>> &
-  Pick<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'adaptEpochs'>;
+export type ResolvedTrainOptions = Required<Omit<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt'>> &
+  Pick<TrainOptions, 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt'>;
+
+/** Epochs of domain adaptation over the text unless told otherwise. */
+export const DEFAULT_ADAPT_EPOCHS = 1;
 
 function bad(msg: string): never {
   throw new SentenceLensError('BAD_ARGUMENT', msg);
@@ -132,5 +135,6 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     gradAccum: o.gradAccum ?? 1,
     evalEvery: o.evalEvery ?? 0,
     saveDtype: o.saveDtype ?? 'float32',
+    adaptEpochs: o.adaptEpochs ?? DEFAULT_ADAPT_EPOCHS,
   };
 }
