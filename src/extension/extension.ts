@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): { readonly serverPid
     ...registerTraining(context, ctx),
     teacher,
     ...registerLabelCommands(ctx, teacher),
-    ...registerSentenceMap(context, h, reader, log),
+    ...registerSentenceMap(context, h, reader, log, teacher),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       if (MODEL_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) void h.settingsChanged().catch((err) => h.showError(err));

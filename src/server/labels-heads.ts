@@ -80,17 +80,20 @@ export class LabelsHeads {
     texts.forEach((t, i) => this.cache(t, results[i]!.embedding));
   }
 
-  /** `results` with each task answered by the retrained heads, when there are any. */
-  async relabel(results: SentenceResult[]): Promise<SentenceResult[]> {
+  /**
+   * `results` with each task answered by the retrained heads, when there are any, and the tasks
+   * they answered with (undefined: the model's own heads answered).
+   */
+  async relabel(results: SentenceResult[]): Promise<{ results: SentenceResult[]; tasks?: readonly TaskSpec[] }> {
     const o = this.overlay;
-    if (!o || results.length === 0 || this.model?.normalize) return results;
+    if (!o || results.length === 0 || this.model?.normalize) return { results };
     const hidden = o.classifier.hidden;
     const pooled = new Float32Array(results.length * hidden);
     results.forEach((r, i) => pooled.set(r.embedding, i * hidden));
     const pending = o.classifier.classify(pooled);
     o.busy.add(pending);
     const tasks = await pending.finally(() => o.busy.delete(pending));
-    return results.map((r, i) => ({ ...r, tasks: tasks[i]! }));
+    return { results: results.map((r, i) => ({ ...r, tasks: tasks[i]! })), tasks: o.tasks };
   }
 
   /** On load: puts the checkpoint on top when it was trained from this labels file and model. */

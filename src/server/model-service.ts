@@ -4,7 +4,9 @@
  */
 import { SentenceLensError } from '../engine/errors.js';
 import { bundledDataCsv } from '../bundled-files.js';
-import type { SentenceModel } from '../engine/inference.js';
+import type { SentenceModel, SentenceResult } from '../engine/inference.js';
+import type { MapModel } from '../engine/map/build-map.js';
+import type { TaskSpec } from '../engine/model/heads.js';
 import { prepareSentenceModel } from '../engine/prepare-model.js';
 import { LabelsHeads } from './labels-heads.js';
 import { mapRequest } from './map-request.js';
@@ -177,8 +179,9 @@ export class ModelService {
     return active ? { ...rest, tasks, labelsHeads: { dir: active.dir, rows: active.rows } } : { ...rest, tasks };
   }
 
+  /** The map's points are classified exactly as classify answers (the labels heads when they are on). */
   async map(p: MapParams, signal: AbortSignal): Promise<SentenceMapData> {
-    return mapRequest(await this.current(), p, signal, this.opts.progress, checkTexts);
+    return mapRequest(this.answering(await this.current()), p, signal, this.opts.progress, checkTexts);
   }
 
   async release(): Promise<void> {
@@ -196,17 +199,36 @@ export class ModelService {
     throw new SentenceLensError('NO_MODEL', 'no model loaded: send sentenceLens/loadModel first');
   }
 
-  private async run(p: TextsParams, signal: AbortSignal) {
+  private async run(p: TextsParams, signal: AbortSignal): Promise<readonly SentenceResult[]> {
     checkTexts(p.texts);
     if (p.texts.length === 0) return [];
-    const model = await this.current();
     const id = p.progressId;
-    const out = await model.run(p.texts, {
+    return this.answering(await this.current()).run(p.texts, {
       signal,
       onProgress: id ? (done, total) => this.opts.progress({ id, kind: 'batch', done, total }) : undefined,
     });
-    this.labels.remember(model, p.texts, out);
-    return this.labels.relabel(out);
+  }
+
+  /**
+   * The model as every request sees it: its backbone, and the retrained labels heads on top when
+   * they are on. Classify, embed, similar and the map all run through here, so the map colours a
+   * sentence by the label its annotation shows. `tasks` are the ones the last run answered with.
+   */
+  private answering(model: SentenceModel): MapModel {
+    const labels = this.labels;
+    let tasks: readonly TaskSpec[] = labels.active?.tasks ?? model.tasks;
+    return {
+      get tasks() {
+        return tasks;
+      },
+      async run(texts, options) {
+        const out = await model.run(texts, options);
+        labels.remember(model, texts, out);
+        const answered = await labels.relabel(out);
+        tasks = answered.tasks ?? model.tasks;
+        return answered.results;
+      },
+    };
   }
 }
 

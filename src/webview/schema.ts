@@ -275,6 +275,8 @@ export const MapToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('follow'), follow: z.boolean() }),
   /** The page's view choices, so a reload restores them. */
   z.object({ type: z.literal('viewChanged'), task: z.string().max(200).optional(), search: z.string().max(500).optional() }),
+  /** "Label selected as…": the host asks for a label of `task` and writes the points' sentences to the labels file. */
+  z.object({ type: z.literal('labelSelected'), task: z.string().min(1).max(200), points: z.array(z.number().int().min(0).max(MAX_POINTS)).min(1).max(MAX_POINTS) }),
 ]);
 export type MapToHost = z.infer<typeof MapToHost>;
 
@@ -289,6 +291,10 @@ export const HostToMap = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stale'), stale: z.boolean() }),
   z.object({ type: z.literal('error'), message: z.string() }),
   z.object({ type: z.literal('cancelled') }),
+  /** The selection went to the labels file with this label; the heads are retraining. */
+  z.object({ type: z.literal('labelled'), task: z.string(), label: z.string(), count: z.number().int().min(1) }),
+  /** The same points classified again after the heads retrained: same layout, new colours. */
+  z.object({ type: z.literal('recoloured'), data: MapData }),
 ]);
 export type HostToMap = z.infer<typeof HostToMap>;
 

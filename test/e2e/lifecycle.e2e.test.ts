@@ -117,8 +117,9 @@ test('Sentence Lens in code-server: restart, crash limit, cancelling, selection 
     const sentences = documentSentences(readFileSync(join(workspace, 'long.txt'), 'utf8'), 'plaintext').length;
     const mark = cs!.outputChannelLines(CHANNEL).length;
     await cs!.runCommand('Sentence Lens: Annotate Document');
-    await cs!.waitForNotification(/annotating/);
-    // The first chunk is under way once the server reports its first batch.
+    // Mid-request once the server has reported a batch of it (the notification counts them);
+    // cancelling earlier, while the prose worker reads, would leave no request to cancel.
+    await cs!.waitForNotification(/annotating.*\b[1-9]\d* of \d+ sentences/, 120_000);
     await cs!.clickNotificationButton(/annotating/, 'Cancel');
     const since = () => cs!.outputChannelLines(CHANNEL).slice(mark);
     await cs!.poll(() => (since().some((l) => /classify failed .*cancelled/.test(l)) ? true : undefined), 'the server to log the cancelled request', 120_000);

@@ -2,13 +2,15 @@
 // .vsix and its bundled offline model: a 30-sentence, three-topic document maps to 30 points;
 // clicking a point selects its sentence in the editor; moving the cursor marks its point; a
 // labelled CSV opened from the Explorer shows as many disagreements as `sentence-lens eval`
-// reports. Screenshots (light and dark) go to test-artifacts/e2e/.
+// reports; a rectangle selection labelled with "Label selected as…" lands in the labels file and
+// the map recolours from the retrained heads. Screenshots (light and dark) go to test-artifacts/e2e/.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { offlineModelDir } from '../../src/bundled-files.js';
+import { readLabels } from '../../src/engine/data/labels-file.js';
 import { runCli } from '../support/run-cli.js';
 import { type CodeServer, e2eSkip, startCodeServer } from './harness.js';
 
@@ -112,5 +114,56 @@ test('Sentence map in code-server', { timeout: 900_000, skip: e2eSkip() }, async
     await cs!.reloadWindow();
     await cs!.webview().locator('#map[data-points="45"]').waitFor({ timeout: 180_000 });
     assert.match((await cs!.webview().locator('#title').textContent()) ?? '', /labelled\.csv/);
+  });
+
+  await t.test('"Label selected as…": a rectangle of points goes to the labels file and the map recolours from the retrained heads', async () => {
+    // Last: the retrained heads would change what the CSV test compares with `sentence-lens eval`.
+    // After the reload topics.txt may be open in two editor groups (openFile wants one): its first tab.
+    await page.locator('.tabs-container .tab[data-resource-name="topics.txt"]').first().click();
+    await cs!.runCommand('Sentence Lens: Show Sentence Map');
+    await cs!.webview().locator('#map[data-points="30"]').waitFor({ timeout: 180_000 });
+    const w = cs!.webview();
+    type Hook = { sentenceMap: { pixelOf(i: number): { x: number; y: number }; labelOf(i: number): string | undefined } };
+    const pixels: { x: number; y: number }[] = [];
+    for (let i = 0; i < 30; i++) pixels.push(await mapOf().evaluate((_, n) => (window as unknown as Hook).sentenceMap.pixelOf(n), i));
+    const topicOf = (i: number) => ['food', 'sports', 'reading'][i % 3]!;
+    // A rectangle around one topic's points that holds no other point (else around one lone point).
+    const M = 6;
+    const around = (points: number[]) => {
+      const xs = points.map((i) => pixels[i]!.x);
+      const ys = points.map((i) => pixels[i]!.y);
+      return { x0: Math.min(...xs) - M, y0: Math.min(...ys) - M, x1: Math.max(...xs) + M, y1: Math.max(...ys) + M };
+    };
+    const inside = (r: { x0: number; y0: number; x1: number; y1: number }) => pixels.flatMap((p, i) => (p.x >= r.x0 && p.x <= r.x1 && p.y >= r.y0 && p.y <= r.y1 ? [i] : []));
+    const candidates = [...['food', 'sports', 'reading'].map((topic) => pixels.flatMap((_, i) => (topicOf(i) === topic ? [i] : []))), ...pixels.map((_, i) => [i])];
+    const chosen = candidates.find((points) => inside(around(points)).length === points.length);
+    assert.ok(chosen, 'some rectangle holds one topic only');
+    const rect = around(chosen);
+    const label = topicOf(chosen[0]!);
+    await w.locator('vscode-button', { hasText: 'Rectangle' }).click();
+    const box = (await mapOf().boundingBox())!;
+    await page.mouse.move(box.x + rect.x0, box.y + rect.y0);
+    await page.mouse.down();
+    await page.mouse.move(box.x + rect.x1, box.y + rect.y1, { steps: 8 });
+    await page.mouse.up();
+    await w.locator('#selection h2', { hasText: `${chosen.length} selected` }).waitFor({ timeout: 30_000 });
+    await w.locator('#label-selected').click();
+    const widget = page.locator('.quick-input-widget');
+    const choice = widget.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) }).first();
+    await choice.waitFor({ state: 'visible', timeout: 30_000 });
+    await choice.click();
+    // The map recolours once the heads have retrained on the new rows.
+    await w.locator('#label-note[data-state="ready"]').waitFor({ timeout: 120_000 });
+    const labelsFile = join(workspace, '.sentence-lens', 'labels.csv');
+    const file = await readLabels(labelsFile);
+    assert.deepEqual(file.tasks, ['topic']);
+    assert.deepEqual(file.rows.map((r) => [r.sentence, r.labels['topic']]), chosen.map((i) => [sentences[i], label]));
+    for (const i of chosen) assert.equal(await mapOf().evaluate((_, n) => (window as unknown as Hook).sentenceMap.labelOf(n), i), label, `point ${i} after the retrain`);
+    assert.match((await w.locator('#label-note').textContent()) ?? '', new RegExp(`^Labelled ${chosen.length} sentences? topic = ${label}; the map shows the retrained heads\\.$`));
+    await cs!.screenshot('map-04-label-selected');
+    // One undo step takes the whole selection back.
+    await cs!.runCommand('Sentence Lens: Undo Last Label');
+    await cs!.waitForNotification(new RegExp(`undid topic = ${label} for ${chosen.length === 1 ? '“' : `${chosen.length} sentences`}`));
+    assert.deepEqual((await readLabels(labelsFile)).rows, []);
   });
 });

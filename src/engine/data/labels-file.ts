@@ -139,6 +139,11 @@ export function setLabel(t: LabelsTable, sentence: string, task: string, label: 
   return { ...t, tasks, rows };
 }
 
+/** Gives every sentence of `sentences` the same label (a selection on the sentence map). */
+export function setLabels(t: LabelsTable, sentences: readonly string[], task: string, label: string): LabelsTable {
+  return [...new Set(sentences)].reduce((acc, s) => setLabel(acc, s, task, label), t);
+}
+
 export interface LabelsUpdate {
   readonly before: LabelsTable;
   readonly after: LabelsTable;

@@ -36,6 +36,67 @@ export interface SentenceMapData {
   readonly timings: { readonly embedMs: number; readonly projectMs: number };
 }
 
+/** One sentence's answer per task, as classify gives it (src/engine/inference.ts TaskResult). */
+export interface PointAnswer {
+  readonly tasks: Readonly<Record<string, { readonly label: string; readonly probs: Readonly<Record<string, number>> }>>;
+}
+
+/**
+ * Each task's predictions and probabilities in the map's columnar form, from per-sentence
+ * answers (label names) and the tasks' label order; gold labels kept as given. The one place
+ * both the map's builder and the editor's recolouring after a retrain turn answers into values.
+ */
+export function mapValues(tasks: readonly MapTask[], answers: readonly PointAnswer[], gold?: Readonly<Record<string, readonly number[]>>): Record<string, MapTaskValues> {
+  const values: Record<string, MapTaskValues> = {};
+  for (const task of tasks) {
+    const probs: number[] = [];
+    const predicted = answers.map((a) => {
+      const r = a.tasks[task.name];
+      for (const l of task.labels) probs.push(r?.probs[l] ?? 0);
+      return r ? task.labels.indexOf(r.label) : -1;
+    });
+    const g = gold?.[task.name];
+    values[task.name] = g ? { predicted, probs, gold: [...g] } : { predicted, probs };
+  }
+  return values;
+}
+
+/** The distinct sentences of `points` (a selection on the map), in point order. */
+export function selectedSentences(data: SentenceMapData, points: readonly number[]): string[] {
+  return [...new Set(points.filter((p) => p >= 0 && p < data.texts.length).map((p) => data.texts[p]!))];
+}
+
+/**
+ * The same map with each point's answers replaced by `answers` (one per text, as classify gives
+ * them after the heads retrained) under `tasks` (the labels the model has now, a new one
+ * included): texts and layout kept, gold labels kept by name.
+ */
+export function recolouredMap(data: SentenceMapData, tasks: readonly MapTask[], answers: readonly PointAnswer[]): SentenceMapData {
+  const now = tasks.map((t) => ({ name: t.name, labels: [...t.labels] }));
+  const gold = Object.fromEntries(Object.entries(data.values).flatMap(([name, v]) => (v.gold ? [[name, v.gold]] : [])));
+  return { ...data, tasks: now, values: mapValues(now, answers, remapGold(gold, data.tasks, now)) };
+}
+
+/** True when both name the same tasks with the same labels in the same order. */
+export function sameTasks(a: readonly MapTask[], b: readonly MapTask[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.name === b[i]!.name && t.labels.length === b[i]!.labels.length && t.labels.every((l, j) => l === b[i]!.labels[j]));
+}
+
+/**
+ * Gold label indices read against one label vocabulary (`from`), as indices into another (`to`),
+ * by label name: -1 where `to` lacks the label. For a CSV read before the heads changed.
+ */
+export function remapGold(gold: Readonly<Record<string, readonly number[]>>, from: readonly MapTask[], to: readonly MapTask[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, indices] of Object.entries(gold)) {
+    const a = from.find((t) => t.name === name);
+    const b = to.find((t) => t.name === name);
+    if (!a || !b) continue;
+    out[name] = indices.map((g) => (g < 0 ? -1 : b.labels.indexOf(a.labels[g]!)));
+  }
+  return out;
+}
+
 export function pointCount(data: SentenceMapData): number {
   return data.texts.length;
 }

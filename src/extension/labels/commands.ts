@@ -93,10 +93,12 @@ async function undoLastLabel(ctx: CommandContext, teacher: Teacher): Promise<voi
     return;
   }
   await guarded(ctx, async () => {
-    const u = await teacher.undo();
-    if (!u) return;
+    const step = await teacher.undo();
+    const u = step?.[0];
+    if (!step || !u) return;
     const was = u.before === undefined || u.before === '' ? 'no label' : u.before;
-    void vscode.window.showInformationMessage(`Sentence Lens: undid ${u.task} = ${u.after} for “${short(u.sentence)}” (back to ${was}); retraining.`);
+    const what = step.length === 1 ? `“${short(u.sentence)}” (back to ${was})` : `${step.length} sentences (back to what they had)`;
+    void vscode.window.showInformationMessage(`Sentence Lens: undid ${u.task} = ${u.after} for ${what}; retraining.`);
   });
 }
 

@@ -6,7 +6,7 @@
  * status bar. No ML here: the server retrains (DESIGN.md §2).
  */
 import * as vscode from 'vscode';
-import { type LabelsTable, labelOf, labelsFileDigest, readLabels, setLabel, updateLabelsFile } from '../../engine/data/labels-file.js';
+import { type LabelsTable, labelOf, labelsFileDigest, readLabels, setLabel, setLabels, updateLabelsFile } from '../../engine/data/labels-file.js';
 import type { LabelsHeadsParams, RetrainHeadsResult } from '../../protocol.js';
 import type { CommandContext } from '../commands/context.js';
 import { ClientError } from '../server-client.js';
@@ -14,7 +14,7 @@ import { SECTION } from '../settings.js';
 import { RETRAIN_DEBOUNCE_MS, labelsParams, readLabelsSettings } from './labels-settings.js';
 
 
-interface UndoEntry {
+export interface UndoEntry {
   readonly sentence: string;
   readonly task: string;
   /** The cell before: a label, '' for none, undefined when the sentence had no row. */
@@ -26,7 +26,8 @@ type Phase = { kind: 'idle' } | { kind: 'retraining' } | { kind: 'ready'; result
 
 export class Teacher implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('sentenceLens.labels', vscode.StatusBarAlignment.Right, 99);
-  private readonly undoStack: UndoEntry[] = [];
+  /** Each step: the cells one labelling changed (one sentence, or a map selection). */
+  private readonly undoStack: (readonly UndoEntry[])[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
   private watcher: vscode.FileSystemWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -88,24 +89,34 @@ export class Teacher implements vscode.Disposable {
 
   /** Writes one correction (updating the sentence's row) and schedules a retrain. */
   async label(sentence: string, task: string, label: string): Promise<void> {
+    await this.labelAll([sentence], task, label);
+  }
+
+  /**
+   * Gives every sentence the same label (the map's "Label selected as…") in one write of the
+   * labels file, one undo step and one retrain.
+   */
+  async labelAll(sentences: readonly string[], task: string, label: string): Promise<void> {
     const p = this.params();
     if (!p) throw new ClientError('BAD_ARGUMENT', this.unavailable() ?? 'no workspace folder');
-    const u = await updateLabelsFile(p.labelsFile, (t) => setLabel(t, sentence, task, label));
+    const unique = [...new Set(sentences)];
+    const u = await updateLabelsFile(p.labelsFile, (t) => setLabels(t, unique, task, label));
     this.knownDigest = u.digest;
-    this.undoStack.push({ sentence, task, before: labelOf(u.before, sentence, task), after: label });
-    this.ctx.log.info(`labelled ${task} = ${label}: ${JSON.stringify(sentence)} (${p.labelsFile})`);
+    this.undoStack.push(unique.map((sentence) => ({ sentence, task, before: labelOf(u.before, sentence, task), after: label })));
+    const what = unique.length === 1 ? JSON.stringify(unique[0]) : `${unique.length} sentences`;
+    this.ctx.log.info(`labelled ${task} = ${label}: ${what} (${p.labelsFile})`);
     this.cached = u.after;
     this.rows = u.after.rows.length;
     this.schedule();
   }
 
-  /** Puts back the cell the last label changed (removing a row it created) and retrains. */
-  async undo(): Promise<UndoEntry | undefined> {
+  /** Puts back the cells the last labelling changed (removing rows it created) and retrains. */
+  async undo(): Promise<readonly UndoEntry[] | undefined> {
     const p = this.params();
     const last = this.undoStack.pop();
     if (!p || !last) return undefined;
     try {
-      const u = await updateLabelsFile(p.labelsFile, (t) => setLabel(t, last.sentence, last.task, last.before ?? '', { dropEmptyRow: last.before === undefined }));
+      const u = await updateLabelsFile(p.labelsFile, (t) => last.reduceRight((acc, e) => setLabel(acc, e.sentence, e.task, e.before ?? '', { dropEmptyRow: e.before === undefined }), t));
       this.knownDigest = u.digest;
       this.cached = u.after;
       this.rows = u.after.rows.length;

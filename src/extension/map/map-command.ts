@@ -2,13 +2,14 @@
 import * as vscode from 'vscode';
 import type { DocumentReader } from '../document-reader.js';
 import type { ModelHost } from '../model-host.js';
+import type { MapTeacher } from './map-labels.js';
 import { SentenceMapPanel } from './map-panel.js';
 import { isCsvPath } from './map-targets.js';
 
 export const SHOW_SENTENCE_MAP = 'sentenceLens.showSentenceMap';
 
-export function registerSentenceMap(context: vscode.ExtensionContext, host: ModelHost, reader: DocumentReader, log: vscode.LogOutputChannel): vscode.Disposable[] {
-  const panel = new SentenceMapPanel(context.extensionUri, log, host, reader);
+export function registerSentenceMap(context: vscode.ExtensionContext, host: ModelHost, reader: DocumentReader, log: vscode.LogOutputChannel, teacher?: MapTeacher): vscode.Disposable[] {
+  const panel = new SentenceMapPanel(context.extensionUri, log, host, reader, teacher);
   return [panel, vscode.commands.registerCommand(SHOW_SENTENCE_MAP, (uri?: unknown) => showSentenceMap(panel, uri instanceof vscode.Uri ? uri : undefined))];
 }
 

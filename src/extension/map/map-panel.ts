@@ -2,9 +2,11 @@
  * The Sentence Map panel: one map, of the current document (following the active editor when
  * asked), a fixed document, or a CSV. The host asks the model server for the map (nothing heavy
  * runs here), sends it to the page, reveals the sentence or row of a clicked point, and tells
- * the page which point the editor's cursor is in.
+ * the page which point the editor's cursor is in. "Label selected as…" and the recolouring after
+ * a retrain are in map-labels.ts.
  */
 import * as vscode from 'vscode';
+import { selectedSentences } from '../../engine/map/map-data.js';
 import type { SentenceMapData } from '../../protocol.js';
 import { type HostToMap, type MapData, type MapSource, MapState, MapToHost } from '../../webview/schema.js';
 import { noProseReason } from '../../text/prose/languages.js';
@@ -14,6 +16,7 @@ import type { ModelHost } from '../model-host.js';
 import { ClientError } from '../server-client.js';
 import { proseOptions } from '../settings.js';
 import { WebviewPanelHost } from '../webview/panel-host.js';
+import { chooseLabel, type MapTeacher, recoloured } from './map-labels.js';
 import { insideFolders, isCsvPath, pointAt } from './map-targets.js';
 
 /** What is on the map now: the data, and for a document the sentence ranges it was made from. */
@@ -42,12 +45,14 @@ export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, Map
     log: vscode.LogOutputChannel,
     private readonly host: ModelHost,
     private readonly reader: DocumentReader,
+    private readonly teacher?: MapTeacher,
   ) {
     super(extensionUri, log, { viewType: 'sentenceLens.sentenceMap', view: 'map', title: 'Sentence Map', incoming: MapToHost, state: MapState });
     this.subscriptions = [
       vscode.window.onDidChangeActiveTextEditor((e) => e && this.followTo(e.document)),
       vscode.window.onDidChangeTextEditorSelection((e) => this.cursorMoved(e.textEditor)),
       vscode.workspace.onDidChangeTextDocument((e) => this.documentChanged(e.document)),
+      ...(teacher ? [teacher.onDidRetrain(() => void this.recolour())] : []),
     ];
   }
 
@@ -102,6 +107,8 @@ export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, Map
       case 'viewChanged':
         this.view = { task: m.task, search: m.search };
         return;
+      case 'labelSelected':
+        return this.labelSelected(m.points, m.task);
     }
   }
 
@@ -130,6 +137,41 @@ export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, Map
     } finally {
       if (this.work === work) this.work = undefined;
       work.dispose();
+    }
+  }
+
+  /** "Label selected as…": one label for every selected sentence, written to the labels file. */
+  private async labelSelected(points: readonly number[], task: string): Promise<void> {
+    const m = this.mapped;
+    if (!m || !this.teacher) return;
+    const why = this.teacher.unavailable();
+    if (why) {
+      void vscode.window.showInformationMessage(`Sentence Lens: ${why}`);
+      return;
+    }
+    try {
+      const sentences = selectedSentences(m.data, points);
+      if (sentences.length === 0) return;
+      const choice = await chooseLabel(this.host, this.teacher, m.data, sentences, task);
+      if (!choice) return;
+      await this.teacher.labelAll(sentences, choice.task, choice.label);
+      this.post({ type: 'labelled', task: choice.task, label: choice.label, count: sentences.length });
+    } catch (e) {
+      await this.host.showError(e);
+    }
+  }
+
+  /** After a retrain: the points classified by the new heads, drawn where they were. */
+  private async recolour(): Promise<void> {
+    const m = this.mapped;
+    if (!m || !this.ready || this.work) return;
+    try {
+      const data = await recoloured(this.host, m.data);
+      if (this.mapped !== m) return;
+      this.mapped = { ...m, data };
+      this.post({ type: 'recoloured', data: data as MapData });
+    } catch (e) {
+      this.log.error(`map: recolouring after the retrain failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 

@@ -21,6 +21,8 @@ export interface Layout {
   readonly map: HTMLElement;
   readonly notes: HTMLElement;
   readonly selection: HTMLElement;
+  /** What became of the last "Label selected as…" (data-state: retraining, then ready). */
+  readonly labelNote: HTMLElement;
   fillTasks(names: readonly string[], selected: string): void;
   setBusy(progress: { title: string; done: number; total: number } | undefined): void;
   showError(message: string | undefined): void;
@@ -64,18 +66,20 @@ export function buildLayout(app: HTMLElement): Layout {
   const map = el('div', { id: 'map' });
   const notes = el('div', { id: 'notes', class: 'muted' });
   const selection = el('section', { id: 'selection', 'aria-live': 'polite' });
+  const labelNote = el('p', { id: 'label-note', 'aria-live': 'polite' });
+  labelNote.hidden = true;
   const bar1 = el('div', { class: 'row map-bar' });
   bar1.append(el('label', {}, 'Colour by'), task, search, matches);
   const bar2 = el('div', { class: 'row map-bar' });
   bar2.append(...tools.values(), follow, refresh, stale);
-  app.replaceChildren(title, bar1, bar2, bar, busy, error, summary, map, notes, selection);
+  app.replaceChildren(title, bar1, bar2, bar, busy, error, summary, map, notes, labelNote, selection);
   app.removeAttribute('aria-busy');
   error.hidden = true;
   busy.hidden = true;
   bar.hidden = true;
 
   return {
-    title, task, search, matches, tools, follow, refresh, cancel, stale, summary, map, notes, selection,
+    title, task, search, matches, tools, follow, refresh, cancel, stale, summary, map, notes, selection, labelNote,
     fillTasks(names, selected) {
       task.replaceChildren(...names.map((n) => custom('vscode-option', n === selected ? { value: n, selected: '' } : { value: n }, n)));
       task.value = selected;
@@ -98,11 +102,21 @@ export function buildLayout(app: HTMLElement): Layout {
   };
 }
 
-/** Lists the selected sentences (first MAX_LISTED) under the map. */
-export function showSelection(ui: Layout, data: SentenceMapData, points: readonly number[]): void {
+/**
+ * Lists the selected sentences (first MAX_LISTED) under the map, with "Label selected as…" when
+ * the page can label (the webview; not the CLI's HTML report).
+ */
+export function showSelection(ui: Pick<Layout, 'selection'>, data: SentenceMapData, points: readonly number[], onLabel?: () => void): void {
   ui.selection.replaceChildren();
   if (points.length === 0) return;
-  ui.selection.append(el('h2', {}, `${points.length} selected`));
+  const head = el('div', { class: 'row' });
+  head.append(el('h2', {}, `${points.length} selected`));
+  if (onLabel) {
+    const button = custom('vscode-button', { id: 'label-selected', title: 'Give every selected sentence one label (written to the labels file; the heads retrain)' }, 'Label selected as…');
+    button.addEventListener('click', onLabel);
+    head.append(button);
+  }
+  ui.selection.append(head);
   const list = el('ol');
   for (const i of points.slice(0, MAX_LISTED)) list.append(el('li', {}, data.lines ? `line ${data.lines[i]}: ${data.texts[i]}` : data.texts[i]));
   ui.selection.append(list);

@@ -26,6 +26,7 @@ let data: SentenceMapData | undefined;
 let source: MapSource | undefined;
 let task = saved.get()?.task ?? '';
 let map: MapCanvas | undefined;
+let selected: number[] = [];
 
 const theme = () => themeFromCss(getComputedStyle(document.body), !document.body.classList.contains('vscode-light') && !document.body.classList.contains('vscode-high-contrast-light'));
 
@@ -48,8 +49,38 @@ function showMap(next: SentenceMapData, nextSource: MapSource, title: string, vi
   ui.setBusy(undefined);
   const matches = searchPoints(next, ui.search.value);
   if (map) map.update({ data: next, view: { task, matches, current: undefined } });
-  else map = new MapCanvas(ui.map, next, { task, matches }, theme(), { onClick: (point) => channel.post({ type: 'reveal', point }), onSelect: (points) => showSelection(ui, next, points) });
-  showSelection(ui, next, []);
+  else map = new MapCanvas(ui.map, next, { task, matches }, theme(), { onClick: (point) => channel.post({ type: 'reveal', point }), onSelect: select });
+  ui.labelNote.hidden = true;
+  select([]);
+  showCounts();
+}
+
+function select(points: number[]): void {
+  selected = points;
+  if (data) showSelection(ui, data, points, () => channel.post({ type: 'labelSelected', task, points: selected }));
+}
+
+/** After "Label selected as…": the selection is in the labels file; the colours follow the retrain. */
+function showLabelled(count: number, taskName: string, label: string): void {
+  map?.clearSelection();
+  select([]);
+  ui.labelNote.hidden = false;
+  ui.labelNote.dataset['state'] = 'retraining';
+  ui.labelNote.textContent = `Labelled ${count} ${count === 1 ? 'sentence' : 'sentences'} ${taskName} = ${label}; the heads are retraining…`;
+}
+
+/** The same points classified by the retrained heads: recolour in place, keeping zoom and pan. */
+function recolour(next: SentenceMapData): void {
+  if (!data || next.texts.length !== data.texts.length) return;
+  data = next;
+  if (!next.tasks.some((t) => t.name === task)) task = defaultTask(next) ?? '';
+  ui.fillTasks(next.tasks.map((t) => t.name), task);
+  map?.update({ data: next, view: { task }, keepView: true });
+  select(selected.filter((p) => p < next.texts.length));
+  if (ui.labelNote.dataset['state'] === 'retraining') {
+    ui.labelNote.dataset['state'] = 'ready';
+    ui.labelNote.textContent = ui.labelNote.textContent!.replace(/; the heads are retraining…$/, '; the map shows the retrained heads.');
+  }
   showCounts();
 }
 
@@ -87,6 +118,12 @@ channel.listen((m) => {
       ui.setBusy(undefined);
       ui.showError('Mapping was cancelled. Refresh to map again.');
       break;
+    case 'labelled':
+      showLabelled(m.count, m.task, m.label);
+      break;
+    case 'recoloured':
+      recolour(m.data);
+      break;
   }
 });
 
@@ -115,6 +152,12 @@ ui.cancel.addEventListener('click', () => channel.post({ type: 'cancel' }));
 new MutationObserver(() => map?.update({ theme: theme() })).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 /** For tests and automation: where a point is drawn, in CSS pixels within the map element. */
-Object.assign(window, { sentenceMap: { pixelOf: (point: number) => map?.pixelOf(point) } });
+Object.assign(window, {
+  sentenceMap: {
+    pixelOf: (point: number) => map?.pixelOf(point),
+    /** The label point `point` is coloured with (the task the map is coloured by). */
+    labelOf: (point: number) => (data ? data.tasks.find((t) => t.name === task)?.labels[data.values[task]?.predicted[point] ?? -1] : undefined),
+  },
+});
 
 channel.post({ type: 'ready' });

@@ -50,11 +50,12 @@ export class MapCanvas {
     this.resize.observe(el);
   }
 
-  update(change: { data?: SentenceMapData; view?: Partial<MapView>; theme?: MapTheme }): void {
+  /** `keepView`: the data has the same points where they were (new colours): keep zoom and pan. */
+  update(change: { data?: SentenceMapData; view?: Partial<MapView>; theme?: MapTheme; keepView?: boolean }): void {
     if (change.data) this.data = change.data;
     if (change.theme) this.theme = change.theme;
     this.view = { ...this.view, ...change.view };
-    this.draw(change.data !== undefined);
+    this.draw(change.data !== undefined && !change.keepView);
   }
 
   /** Rectangle or lasso selection, or back to dragging to pan. */

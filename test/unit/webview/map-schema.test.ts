@@ -43,3 +43,15 @@ test('saved state: a source and view choices; anything else is dropped', () => {
   assert.ok(ok.ok);
   assert.equal(decodeMessage(MapState, { source: { kind: 'folder', path: '/' } }).ok, false);
 });
+
+test('"Label selected as…": the page names points and a task; the host answers labelled, then recoloured', () => {
+  assert.equal(decodeMessage(MapToHost, { type: 'labelSelected', task: 'topic', points: [0, 3] }).ok, true);
+  assert.equal(decodeMessage(MapToHost, { type: 'labelSelected', task: 'topic', points: [] }).ok, false, 'an empty selection');
+  assert.equal(decodeMessage(MapToHost, { type: 'labelSelected', task: 'topic', points: [-1] }).ok, false);
+  assert.equal(decodeMessage(MapToHost, { type: 'labelSelected', task: '', points: [1] }).ok, false, 'no task');
+  assert.equal(decodeMessage(MapToHost, { type: 'labelSelected', task: 'topic', points: [0], label: 'x' }).ok, true, 'the label is chosen in the host, extra keys dropped');
+  assert.equal(decodeMessage(HostToMap, { type: 'labelled', task: 'topic', label: 'travel', count: 2 }).ok, true);
+  assert.equal(decodeMessage(HostToMap, { type: 'labelled', task: 'topic', label: 'travel', count: 0 }).ok, false);
+  assert.equal(decodeMessage(HostToMap, { type: 'recoloured', data }).ok, true);
+  assert.equal(decodeMessage(HostToMap, { type: 'recoloured', data: { ...data, xy: [0, NaN, 1, 2] } }).ok, false);
+});
