@@ -29,8 +29,10 @@ export function percentDone(p: Pick<ProgressFields, 'step' | 'totalSteps'>): num
   return p.totalSteps > 0 ? Math.min(100, Math.floor((100 * p.step) / p.totalSteps)) : 0;
 }
 
-/** "epoch 2/3 · step 40/60 · 118 examples/s · ETA 0:12", or the phase with its count. */
+/** "epoch 2/3 · step 40/60 · 118 examples/s · ETA 0:12", "adapting (masked-LM) step 3/10", or the phase with its count. */
 export function progressLine(p: ProgressFields): string {
+  // Domain adaptation runs before fine-tuning has steps: its own steps are `done` of `total`.
+  if (p.phase === 'adapting') return `adapting (masked-LM) step ${p.done ?? 0}/${p.total ?? '?'}`;
   if (p.phase !== 'training') {
     const count = p.total ? ` ${p.done ?? 0}/${p.total}` : '';
     return `${p.phase}${count}${p.totalSteps ? ` · step ${p.step}/${p.totalSteps}` : ''}`;

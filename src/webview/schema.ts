@@ -31,6 +31,9 @@ export const FREEZE_KINDS = ['none', 'backbone', 'embeddings', 'bottom', 'all'] 
 export const DEVICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 export const POOLINGS = ['mean', 'cls'] as const;
 
+/** Text files or folders one run adapts on: more is a folder's job. */
+export const MAX_ADAPT_PATHS = 64;
+
 export const TaskMapping = z.object({ name: z.string().min(1).max(200), column: z.string().max(500) });
 export type TaskMapping = z.infer<typeof TaskMapping>;
 
@@ -81,8 +84,13 @@ export const PanelOptions = z.object({
   maxLength: finite,
   seed: finite,
   patience: finite.optional(),
-  /** Domain adaptation (issue 14) when the engine offers it. */
+  /**
+   * Domain adaptation: masked-LM pretraining on the workspace's own text (files or folders,
+   * confined to the workspace by the host) before fine-tuning, for adaptEpochs epochs.
+   */
   adaptFirst: z.boolean().optional(),
+  adaptPaths: z.array(filePath).max(MAX_ADAPT_PATHS).optional(),
+  adaptEpochs: finite.optional(),
 });
 export type PanelOptions = z.infer<typeof PanelOptions>;
 
@@ -173,8 +181,6 @@ export const PanelInit = z.object({
   settingsDevice: z.enum(DEVICES),
   runs: z.array(RunSummary),
   runsFolder: z.string(),
-  /** Whether the engine offers domain adaptation before training (issue 14). */
-  canAdapt: z.boolean(),
   /** The engine's defaults for every option the form has. */
   defaults: z.record(z.string(), z.unknown()),
 });
@@ -185,6 +191,8 @@ export const PanelToHost = z.discriminatedUnion('type', [
   WebviewLog,
   z.object({ type: z.literal('browseCsv'), purpose: z.enum(['train', 'validation']) }),
   z.object({ type: z.literal('browseModelFolder'), purpose: z.enum(['folder', 'checkpoint']) }),
+  /** Pick workspace text to adapt on: files (several at once) or a folder. */
+  z.object({ type: z.literal('browseAdaptText'), kind: z.enum(['files', 'folder']) }),
   /** Preview, guess and label counts for a CSV; `tasks` absent: use the engine's guess. */
   z.object({ type: z.literal('inspectCsv'), csv: filePath, textColumn: z.string().optional(), tasks: z.array(TaskMapping).optional() }),
   z.object({ type: z.literal('describeModel'), options: PanelOptions }),
@@ -206,6 +214,8 @@ export const HostToPanel = z.discriminatedUnion('type', [
   /** A CSV chosen outside the page (Explorer menu, Browse): select it. */
   z.object({ type: z.literal('selectCsv'), purpose: z.enum(['train', 'validation']), path: filePath }),
   z.object({ type: z.literal('selectModelFolder'), purpose: z.enum(['folder', 'checkpoint']), path: filePath }),
+  /** Workspace text chosen in the host's picker (already confined to the workspace): add it to the adaptation list. */
+  z.object({ type: z.literal('addAdaptPaths'), paths: z.array(filePath).min(1).max(MAX_ADAPT_PATHS) }),
   z.object({ type: z.literal('inspection'), inspection: CsvInspection }),
   z.object({ type: z.literal('modelPicture'), picture: ModelPicture.nullable(), error: PanelError.optional() }),
   /** Field → the engine's message; empty when the form is valid. */

@@ -2,7 +2,8 @@
 // fine-tune a `mood` task (labels the shipped heads do not have) with a frozen backbone, watch it
 // reach 100% with charts, metrics and a confusion matrix, put it to use and classify with it;
 // Stop and Resume across a closed panel and a window reload; a malformed CSV's line-numbered
-// error; the Explorer menu; the quick-pick "Train on CSV…" flow. Screenshots (light and dark)
+// error; the Explorer menu; the quick-pick "Train on CSV…" flow; adapting to the workspace's
+// text first. Screenshots (light and dark)
 // go to test-artifacts/e2e/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -122,6 +123,8 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
   writeFileSync(join(workspace, 'mood.csv'), `${rows.join('\n')}\n`);
   writeFileSync(join(workspace, 'bad.csv'), 'text,mood\nA quiet evening.,calm\nThis line has, one field too many,angry\nI am so cross!,angry\n');
   writeFileSync(join(workspace, 'notes.txt'), `${CALM[0]}\n${ANGRY[0]}\n`);
+  // Unlabelled text of the workspace's domain, for adaptation.
+  writeFileSync(join(workspace, 'domain.txt'), `${Array.from({ length: 30 }, (_, i) => `${CALM[i % 6]} ${ANGRY[(i + 1) % 6]}`).join('\n')}\n`);
   await makeTestModel(model);
   let cs: CodeServer | undefined;
   t.after(async () => {
@@ -235,6 +238,35 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     await cs!.waitForDecoration(/^(calm|angry) \d+%$/, 120_000);
   }));
 
+  await t.test("adapt to this workspace's text first: pick the text, the run adapts (masked-LM), then fine-tunes to the end", () => step(cs!, 'adapt-to-this-workspace-text-first', async () => {
+    const wv = await openPanel(cs!);
+    await choose(wv, 'vscode-single-select#csv', 'mood.csv');
+    await wv.locator('.task[data-task="mood"]').waitFor({ timeout: 60_000 });
+    await wv.locator('vscode-radio[value="backbone"]').click();
+    await wv.locator('#adapt-first').click();
+    // On with nothing chosen: the engine's own message under the list, and no Start.
+    await wv.locator('#adapt [data-field="adaptPaths"]', { hasText: 'adapt needs one or more text files' }).waitFor({ timeout: 60_000 });
+    await wv.locator('#adapt-add-files').click();
+    await cs!.chooseInOpenDialog(join(workspace, 'domain.txt'));
+    await wv.locator('#adapt-paths li[data-path$="domain.txt"]').waitFor({ timeout: 30_000 });
+    await wv.locator('#adapt [data-field="adaptPaths"]').waitFor({ state: 'detached', timeout: 30_000 });
+    await wv.locator('#f-maxSteps input').fill('6');
+    await wv.locator('#adapt').scrollIntoViewIfNeeded();
+    await cs!.clearNotifications();
+    await cs!.screenshot('training-panel-adapt');
+    const runId = await startRun(wv);
+    await waitForAttribute(wv, '#progress', 'data-state', (s) => s === 'completed', 'the adapted run to complete');
+    const status = wv.locator('#adapt-status');
+    const [done, total] = [Number(await status.getAttribute('data-step')), Number(await status.getAttribute('data-total'))];
+    assert.ok(total > 0 && done === total, `adaptation ran to its last step: ${done}/${total}`);
+    assert.match(await status.innerText(), /Adapted to the workspace's text first \(masked-LM\): \d+\/\d+ steps/);
+    assert.ok(existsSync(join(workspace, '.sentence-lens', 'runs', runId, 'adapt', 'best', 'model.safetensors')), 'the adapted checkpoint');
+    await wv.locator(`tr[data-run="${runId}"] td`, { hasText: 'adapt: 1 file · 1 epoch' }).waitFor({ timeout: 30_000 });
+    // The next run starts without adaptation unless asked again.
+    await wv.locator('#adapt-first').click();
+    await closePanel(cs!);
+  }));
+
   await t.test('dark theme screenshot', () => step(cs!, 'dark-theme-screenshot', async () => {
     await command(cs!, 'View: Close All Editors');
     await command(cs!, 'Preferences: Color Theme');
@@ -254,5 +286,5 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
   }));
 
   const runs = readdirSync(join(workspace, '.sentence-lens', 'runs'));
-  assert.equal(runs.length, 3, `three runs saved: ${runs.join(', ')}`);
+  assert.equal(runs.length, 4, `four runs saved: ${runs.join(', ')}`);
 });

@@ -22,3 +22,21 @@ test('progress events go out at most once per interval, and the latest one alway
   assert.equal(delivered.at(-1)!.step, 100, 'the final state is delivered');
   assert.equal(other.length, 1);
 });
+
+test("a phase's last progress event is never dropped when the next phase starts within the interval (fake clock)", async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  const delivered: { phase: string; done?: number; step: number }[] = [];
+  const throttle = new EventThrottle((e) => e.type === 'progress' && delivered.push({ phase: e.phase, done: e.done, step: e.step }), 250, () => Date.now());
+  // Adaptation: 20 steps 5 ms apart (100 ms), then training starts at once.
+  for (let done = 1; done <= 20; done++) {
+    throttle.emit({ ...(progress(0) as object), phase: 'adapting', done, total: 20 } as TrainEvent);
+    t.mock.timers.tick(5);
+  }
+  for (let step = 1; step <= 3; step++) throttle.emit(progress(step));
+  t.mock.timers.tick(1000);
+  await throttle.flush();
+  const adapting = delivered.filter((d) => d.phase === 'adapting');
+  assert.equal(adapting.at(-1)?.done, 20, `adaptation's final step is delivered: ${JSON.stringify(delivered)}`);
+  assert.equal(delivered.at(-1)?.step, 3, 'and the latest training event after it');
+  assert.ok(delivered.length <= 4, `still throttled: ${delivered.length} events`);
+});

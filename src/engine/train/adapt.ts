@@ -29,7 +29,7 @@ export async function adaptBackbone(o: ResolvedTrainOptions & { adapt: readonly 
     else if (e.type === 'evaluation' && e.report.mlm) report.message('info', `adapt: step ${e.step} perplexity ${e.report.mlm.perplexity.toFixed(2)}`);
   };
   const result = await pretrain({
-    files: o.adapt, model: o.model, out, epochs: o.adaptEpochs ?? 1, batchSize: o.batchSize, maxLength: o.maxLength, lr: ADAPT_LR,
+    files: o.adapt, model: o.model, out, epochs: o.adaptEpochs, batchSize: o.batchSize, maxLength: o.maxLength, lr: ADAPT_LR,
     seed: o.seed, device: o.device, dropout: o.dropout,
   }, { signal: ctx.signal, onEvent: forward, download: ctx.download });
   if (result.status === 'cancelled') throw new SentenceLensError('CANCELLED', `cancelled during domain adaptation at step ${result.step}; start the run again to adapt and fine-tune`);

@@ -54,7 +54,8 @@ export type TrainEvent = ProgressEvent | MessageEvent | EvaluationEvent | Checkp
 /**
  * Progress events at most once per `intervalMs` (default 250 ms: ≤ 4/s). The latest event held
  * back is delivered when the interval has passed (by an unref'd timer, or by flush() at the end), so the
- * receiver always ends up with the current state. Other events pass straight through.
+ * receiver always ends up with the current state; one held back when the phase changes goes out
+ * at once. Other events pass straight through.
  */
 export class EventThrottle {
   private last = -Infinity;
@@ -74,6 +75,13 @@ export class EventThrottle {
       return;
     }
     const t = this.now();
+    // A phase's last event always goes out (adaptation's final step, training's last step
+    // before evaluation): the receiver must not see a phase end part-way.
+    if (this.pending && this.pending.phase !== e.phase) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.send(this.pending, t);
+    }
     if (t - this.last >= this.intervalMs) {
       this.send(e, t);
       return;

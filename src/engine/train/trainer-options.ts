@@ -80,8 +80,11 @@ export interface TrainOptions {
 
 export const PAIR_DEFAULTS = { pairsPerStep: 32, pairWeight: 1, pairScale: 20 } as const;
 
-type Optional = 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'adaptEpochs' | 'pairs' | 'pairsPerStep' | 'pairWeight' | 'pairScale';
+type Optional = 'textColumn' | 'tasks' | 'val' | 'maxSteps' | 'dropout' | 'patience' | 'pooling' | 'adapt' | 'pairs' | 'pairsPerStep' | 'pairWeight' | 'pairScale';
 export type ResolvedTrainOptions = Required<Omit<TrainOptions, Optional>> & Pick<TrainOptions, Optional>;
+
+/** Epochs of domain adaptation over the text unless told otherwise. */
+export const DEFAULT_ADAPT_EPOCHS = 1;
 
 function bad(msg: string): never {
   throw new SentenceLensError('BAD_ARGUMENT', msg);
@@ -151,5 +154,6 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     gradAccum: o.gradAccum ?? 1,
     evalEvery: o.evalEvery ?? 0,
     saveDtype: o.saveDtype ?? 'float32',
+    adaptEpochs: o.adaptEpochs ?? DEFAULT_ADAPT_EPOCHS,
   };
 }

@@ -4,13 +4,14 @@
  * the base model limited to the user settings in Restricted Mode.
  */
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CsvInspection } from '../../engine/data/inspect.js';
 import { HostToPanel, type PanelOptions, PanelState, PanelToHost, type RunLogEntry } from '../../webview/schema.js';
 import { WebviewPanelHost } from '../webview/panel-host.js';
 import { confine, displayPath } from './paths.js';
-import { FORM_FIELD, runLabels, toTrainOptions } from './panel-options.js';
+import { confineAdaptPaths, FORM_FIELD, runLabels, toTrainOptions } from './panel-options.js';
 import type { TrainingService } from './training-service.js';
 
 export const TRAINING_PANEL_VIEW_TYPE = 'sentenceLens.trainingPanel';
@@ -68,6 +69,7 @@ export class TrainingPanel extends WebviewPanelHost<PanelToHost, Out, PanelState
       case 'log': return this.pageLog(m.level, m.message);
       case 'browseCsv': return this.browseCsv(m.purpose);
       case 'browseModelFolder': return this.browseModelFolder(m.purpose);
+      case 'browseAdaptText': return this.browseAdaptText(m.kind);
       case 'inspectCsv': return this.inspect(m.csv, m.textColumn, m.tasks);
       case 'describeModel': return this.describeModel(m.options);
       case 'checkOptions': return this.checkOptions(m.options);
@@ -117,7 +119,6 @@ export class TrainingPanel extends WebviewPanelHost<PanelToHost, Out, PanelState
       settingsDevice: this.service.device(),
       runs,
       runsFolder: this.service.runsDirOrUndefined() ?? '',
-      canAdapt: false,
       defaults: defaults.resolved ?? {},
     });
     this.ready = true;
@@ -179,6 +180,24 @@ export class TrainingPanel extends WebviewPanelHost<PanelToHost, Out, PanelState
     this.post({ type: 'selectModelFolder', purpose, path });
   }
 
+  /** Workspace text to adapt on; anything outside the workspace folders is refused, as for the CSV. */
+  private async browseAdaptText(kind: 'files' | 'folder'): Promise<void> {
+    const uris = await vscode.window.showOpenDialog({
+      canSelectFiles: kind === 'files',
+      canSelectFolders: kind === 'folder',
+      canSelectMany: kind === 'files',
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+      ...(kind === 'files' ? { filters: { Text: ['txt', 'md', 'markdown', 'text', 'csv', 'tsv'] } } : {}),
+      openLabel: kind === 'files' ? 'Adapt on These Files' : 'Adapt on This Folder',
+    });
+    const paths: string[] = [];
+    for (const u of uris ?? []) {
+      const abs = this.confined(u.fsPath);
+      if (abs) paths.push(abs);
+    }
+    if (paths.length) this.post({ type: 'addAdaptPaths', paths });
+  }
+
   private async inspect(csv: string, textColumn: string | undefined, tasks: { name: string; column: string }[] | undefined): Promise<void> {
     const path = this.confined(csv);
     if (!path) return;
@@ -227,7 +246,7 @@ export class TrainingPanel extends WebviewPanelHost<PanelToHost, Out, PanelState
   }
 
   private async checkOptions(o: PanelOptions): Promise<void> {
-    const options = toTrainOptions(o, { csv: 'train.csv', val: 'val.csv', model: 'model' });
+    const options = toTrainOptions(o, { csv: 'train.csv', val: 'val.csv', model: 'model', adapt: o.adaptPaths });
     const { errors } = await this.service.questions().checkOptions({ ...options, csv: undefined, model: undefined, val: undefined });
     this.post({ type: 'optionErrors', errors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [FORM_FIELD[k] ?? k, v])) });
   }
@@ -253,11 +272,14 @@ export class TrainingPanel extends WebviewPanelHost<PanelToHost, Out, PanelState
     const csv = this.confined(o.csv);
     const val = o.validation.kind === 'file' ? this.confined(o.validation.path) : undefined;
     const model = this.modelOf(o);
-    if (!csv || !model || (o.validation.kind === 'file' && !val)) return;
-    const options = toTrainOptions(o, { csv, val, model });
     const folders = this.service.folders;
+    const adapt = confineAdaptPaths(o, folders);
+    if (adapt.refused) this.confined(adapt.refused); // says why, as for any path
+    if (!csv || !model || (o.validation.kind === 'file' && !val) || adapt.refused) return;
+    const options = toTrainOptions(o, { csv, val, model, adapt: adapt.paths });
     try {
-      const run = await this.service.start(options, runLabels(options, { csv: displayPath(csv, folders), model: this.service.modelLabel(model) }));
+      const kinds = await Promise.all((adapt.paths ?? []).map(async (p) => ((await stat(p).catch(() => undefined))?.isDirectory() ? 'folder' as const : 'file' as const)));
+      const run = await this.service.start(options, runLabels(options, { csv: displayPath(csv, folders), model: this.service.modelLabel(model), adapt: kinds }));
       await this.postRuns();
       await this.showRun(run.id, run.dir);
     } catch (e) {

@@ -2,7 +2,7 @@
  * The panel's form: its starting values (the engine's defaults, sent by the host), what a CSV's
  * guess fills in, and the edits a person makes. Pure.
  */
-import type { CsvInspection, ModelSource, PanelOptions, TaskMapping } from '../schema.js';
+import { type CsvInspection, MAX_ADAPT_PATHS, type ModelSource, type PanelOptions, type TaskMapping } from '../schema.js';
 
 export type Defaults = Readonly<Record<string, unknown>>;
 
@@ -37,6 +37,9 @@ export function defaultForm(defaults: Defaults, model: ModelSource, csv = ''): P
     maxGradNorm: n(defaults, 'maxGradNorm', 1),
     maxLength: n(defaults, 'maxLength', 128),
     seed: n(defaults, 'seed', 42),
+    adaptFirst: false,
+    adaptPaths: [],
+    adaptEpochs: n(defaults, 'adaptEpochs', 1),
   };
 }
 
@@ -101,6 +104,17 @@ export function removeTask(form: PanelOptions, index: number): PanelOptions {
 export function toggleFrozenHead(form: PanelOptions, task: string, frozen: boolean): PanelOptions {
   const rest = form.frozenHeads.filter((h) => h !== task);
   return { ...form, frozenHeads: frozen ? [...rest, task] : rest };
+}
+
+/** Text picked to adapt on joins the list (once each) and turns adaptation on. */
+export function withAdaptPaths(form: PanelOptions, paths: readonly string[]): PanelOptions {
+  const list = [...(form.adaptPaths ?? [])];
+  for (const p of paths) if (!list.includes(p)) list.push(p);
+  return { ...form, adaptFirst: true, adaptPaths: list.slice(0, MAX_ADAPT_PATHS) };
+}
+
+export function removeAdaptPath(form: PanelOptions, path: string): PanelOptions {
+  return { ...form, adaptPaths: (form.adaptPaths ?? []).filter((p) => p !== path) };
 }
 
 /** What the model picture depends on: a change here asks for a new picture. */

@@ -3,7 +3,7 @@
  * changes it. Pure: the page renders whatever this holds.
  */
 import type { CsvInspection, HostToPanel, ModelPicture, PanelError, PanelOptions, RunSummary } from '../schema.js';
-import { defaultForm, restoredForm, withGuess } from './form.js';
+import { defaultForm, restoredForm, withAdaptPaths, withGuess } from './form.js';
 import { applyEntries, emptyRunView, type RunView } from './run-view.js';
 
 type Init = Extract<HostToPanel, { type: 'init' }>;
@@ -56,6 +56,8 @@ export function applyHostMessage(m: PanelModel, msg: HostToPanel, saved?: Partia
     }
     case 'error':
       return { ...m, error: msg.error, starting: false };
+    case 'addAdaptPaths':
+      return m.form ? { ...m, form: withAdaptPaths(m.form, msg.paths) } : m;
     case 'selectCsv':
     case 'selectModelFolder':
       // The page turns these into form edits (and requests) itself.

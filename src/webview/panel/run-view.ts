@@ -34,6 +34,8 @@ export interface RunView {
   readonly lastSeq: number;
   readonly running: boolean;
   readonly progress?: ProgressFields & { readonly elapsedSeconds?: number };
+  /** Domain adaptation before fine-tuning (masked-LM steps done of total), when the run adapts. */
+  readonly adapt?: { readonly step: number; readonly totalSteps: number };
   readonly trainLoss: Series;
   readonly valLoss: Series;
   readonly valAccuracy: Series;
@@ -80,7 +82,8 @@ function applyEvent(v: RunView, e: Record<string, unknown>): RunView {
         phase: str(e.phase) ?? 'training', epoch: num(e.epoch) ?? 0, epochs: num(e.epochs) ?? 0, step, totalSteps: num(e.totalSteps) ?? 0,
         done: num(e.done), total: num(e.total), examplesPerSecond: num(e.examplesPerSecond), etaSeconds: num(e.etaSeconds), elapsedSeconds: num(e.elapsedSeconds),
       };
-      return { ...v, running: true, progress };
+      const adapt = progress.phase === 'adapting' ? { step: progress.done ?? 0, totalSteps: progress.total ?? 0 } : v.adapt;
+      return { ...v, running: true, progress, adapt };
     }
     case 'trainLoss': {
       // Chart points: the trainer logs the mean loss of each stretch of steps (src/trainer/loss-points.ts).

@@ -81,7 +81,7 @@ test('the form starts from the engine defaults, takes the guess for its CSV only
 
 const init: HostToPanel = {
   type: 'init', csvFiles: [{ path: '/w/mood.csv', label: 'mood.csv' }], cachedModels: [], restricted: false, offlineAvailable: true,
-  settingsModel: '/m', settingsDevice: 'cpu', runs: [], runsFolder: '/w/.sentence-lens/runs', canAdapt: false, defaults: { epochs: 3 },
+  settingsModel: '/m', settingsDevice: 'cpu', runs: [], runsFolder: '/w/.sentence-lens/runs', defaults: { epochs: 3 },
 };
 
 test('the panel model: init fills the form, Restricted Mode pins the model to the settings, a saved form survives a reload', () => {

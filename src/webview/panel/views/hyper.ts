@@ -22,9 +22,6 @@ export function hyperSection(m: PanelModel, a: Actions): TemplateResult {
     ${f('seed', 'Seed', 'Same seed, same data, same options: the same run.')}
     ${f('patience', 'Early-stopping patience', 'Stop after this many evaluations without a lower validation loss; empty: never.', true)}
   </div>
-  ${m.init?.canAdapt
-    ? html`<vscode-checkbox id="adapt-first" ?checked=${form.adaptFirst === true} @change=${(e: Event) => a.update((x) => ({ ...x, adaptFirst: (e.target as HTMLInputElement).checked }))}>Adapt to this workspace's text first (masked-language-model pretraining on the CSV's sentences)</vscode-checkbox>`
-    : nothing}
   ${m.optionErrors.form ? html`<div class="error field-error" data-field="form">${m.optionErrors.form}</div>` : nothing}`;
   return section('hyper', 'settings-gear', 'Hyperparameters', body);
 }

@@ -1,5 +1,6 @@
 /**
- * The Model and What trains sections: the base model, device and pooling; the freeze policy with
+ * The Model and What trains sections: the base model, device and pooling, and domain adaptation
+ * first (adapt.ts); the freeze policy with
  * what each means, per-head freezing and loss weights, layer-wise LR decay; and a picture of the
  * model shaded by what will train, with the trainable parameter count.
  */
@@ -7,6 +8,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { ModelSource, PanelOptions } from '../../schema.js';
 import { toggleFrozenHead } from '../form.js';
 import type { PanelModel } from '../model.js';
+import { adaptBlock } from './adapt.js';
 import { type Actions, baseName, count, numberField, section, selectField } from './common.js';
 
 type SourceKind = ModelSource['kind'];
@@ -41,7 +43,8 @@ export function modelSection(m: PanelModel, a: Actions): TemplateResult {
       ${selectField('pooling', 'Pooling', form.pooling ?? 'auto', [
         { value: 'auto', label: "the model's (mean if unknown)" }, { value: 'mean', label: 'mean of the token vectors' }, { value: 'cls', label: 'the [CLS] token vector' },
       ], (p) => a.update((f) => ({ ...f, pooling: p === 'auto' ? undefined : p })))}
-    </div>`;
+    </div>
+    ${adaptBlock(m, a)}`;
   return section('model', 'package', 'Model', body);
 }
 

@@ -62,6 +62,7 @@ function runBody(m: PanelModel, run: RunView, running: boolean, a: Actions): Tem
       <span class="pct">${pct}%</span>
       <span class="muted" id="progress-line">${p ? progressLine(p) : 'starting…'}${run.ended ? ` · ${run.ended.status}` : ''}</span>
     </div>
+    ${run.adapt ? adaptStatus(run) : nothing}
     ${run.failure ? problem(run.failure, a) : nothing}
     ${lost === 'interrupted' ? problem({ message: "the run's trainer process ended without finishing the run (see Sentence Lens: Show Log); Resume continues from its last checkpoint" }, a, 'warning') : nothing}
     ${run.ended?.message ? html`<div class="muted">${run.ended.message}</div>` : nothing}
@@ -69,6 +70,14 @@ function runBody(m: PanelModel, run: RunView, running: boolean, a: Actions): Tem
     ${run.lastEval ? metrics(run) : nothing}
     ${run.messages.length ? html`<details class="messages"><summary>${run.messages.length} message${run.messages.length === 1 ? '' : 's'} from the trainer</summary>
       ${run.messages.map((x) => html`<div class=${x.level === 'warning' ? 'warning' : 'muted'}>${x.message}</div>`)}</details>` : nothing}`;
+}
+
+/** Whether, and how far, the run adapted to the workspace's text before fine-tuning. */
+function adaptStatus(run: RunView): TemplateResult {
+  const { step, totalSteps } = run.adapt!;
+  const now = run.progress?.phase === 'adapting';
+  const text = now ? `Adapting to the workspace's text (masked-LM): step ${step}/${totalSteps}` : `Adapted to the workspace's text first (masked-LM): ${step}/${totalSteps} steps`;
+  return html`<div class="muted" id="adapt-status" data-adapting=${String(now)} data-step=${step} data-total=${totalSteps}><span class="codicon codicon-book"></span> ${text}</div>`;
 }
 
 function charts(run: RunView): TemplateResult {

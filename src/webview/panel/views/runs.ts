@@ -20,7 +20,8 @@ const ICON: Record<RunSummary['status'], string> = {
 export function runsSection(m: PanelModel, a: Actions): TemplateResult {
   const runs = m.runs;
   const tasks = [...new Set(runs.flatMap((r) => Object.keys(r.best)))];
-  const columns = ['freeze', 'model', 'data', 'tasks', 'length', 'lr', 'batch'];
+  // Adaptation only shows when some run adapted: most never do.
+  const columns = ['freeze', 'model', 'data', 'tasks', 'length', 'lr', 'batch', ...(runs.some((r) => r.options.adapt) ? ['adapt'] : [])];
   const body = runs.length === 0
     ? html`<div class="muted">No runs yet in ${m.init?.runsFolder || 'this workspace'}.</div>`
     : html`<div class="table-scroll"><table class="grid runs" id="runs-table">
