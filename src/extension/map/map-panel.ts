@@ -1,9 +1,9 @@
 /**
  * One Sentence Map panel: the map of one source, the current document (following the active
- * editor while asked), a fixed document, or a CSV; map-command.ts keeps one panel per source. The host asks the model server for the map (nothing heavy
- * runs here), sends it to the page, reveals the sentence or row of a clicked point, and tells
- * the page which point the editor's cursor is in. "Label selected as…" and the recolouring after
- * a retrain are in map-labels.ts.
+ * editor while asked), a fixed document, or a CSV; map-command.ts keeps one panel per source.
+ * The host asks the model server for the map (nothing heavy runs here), sends it to the page,
+ * reveals the sentence or row of a clicked point, and tells the page which point the editor's
+ * cursor is in. "Label selected as…" and the recolouring after a retrain are in map-labels.ts.
  */
 import * as vscode from 'vscode';
 import { selectedSentences } from '../../engine/map/map-data.js';
@@ -74,9 +74,10 @@ export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, Map
 
   /** Opens the map for `source` (or reveals it, when it already shows that source). */
   open(source: MapSource): void {
+    // The source first, so that a new tab is created with its title.
+    this.source = source;
     this.show(vscode.ViewColumn.Beside);
     if (this.mapped && sameSource(this.mapped.source, source) && !this.work) return;
-    this.source = source;
     if (this.ready) void this.compute();
   }
 

@@ -3,8 +3,8 @@
 // maps, a pinned document map is its document's, and closing one map leaves the others.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MapRegistry, mapTitle, type SourcedMap } from '../../src/extension/map/map-registry.js';
-import type { MapSource } from '../../src/webview/schema.js';
+import { MapRegistry, mapTitle, type SourcedMap } from '../../../src/extension/map/map-registry.js';
+import type { MapSource } from '../../../src/webview/schema.js';
 
 /** A map as the registry sees it: a source that changes as the panel follows or is pinned. */
 class FakeMap implements SourcedMap {
