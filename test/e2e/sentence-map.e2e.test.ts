@@ -144,7 +144,6 @@ test('Sentence map in code-server', { timeout: 900_000, skip: e2eSkip() }, async
     await cs!.runCommand('Sentence Lens: Show Sentence Map');
     await cs!.webview().locator('#map[data-points="30"]').waitFor({ timeout: 180_000 });
     const w = cs!.webview();
-    t.diagnostic(`DEBUG map tabs after reload + palette: ${JSON.stringify(await page.locator('.tabs-container .tab', { hasText: 'Sentence Map' }).allTextContents())}`);
     type Hook = { sentenceMap: { pixelOf(i: number): { x: number; y: number }; labelOf(i: number): string | undefined } };
     const pixels: { x: number; y: number }[] = [];
     for (let i = 0; i < 30; i++) pixels.push(await mapOf().evaluate((_, n) => (window as unknown as Hook).sentenceMap.pixelOf(n), i));
