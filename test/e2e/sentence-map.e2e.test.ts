@@ -2,8 +2,9 @@
 // .vsix and its bundled offline model: a 30-sentence, three-topic document maps to 30 points;
 // clicking a point selects its sentence in the editor; moving the cursor marks its point; a
 // labelled CSV opened from the Explorer shows as many disagreements as `sentence-lens eval`
-// reports; a rectangle selection labelled with "Label selected as…" lands in the labels file and
-// the map recolours from the retrained heads. Screenshots (light and dark) go to test-artifacts/e2e/.
+// reports, in a map tab of its own beside the document's (one map per source); a rectangle
+// selection labelled with "Label selected as…" lands in the labels file and the map recolours
+// from the retrained heads. Screenshots (light and dark) go to test-artifacts/e2e/.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,6 +98,26 @@ test('Sentence map in code-server', { timeout: 900_000, skip: e2eSkip() }, async
     assert.equal(await summary.getAttribute('data-disagreements'), String(errors));
     assert.match((await summary.textContent()) ?? '', new RegExp(`^${errors} disagreements between the labels and the model \\(topic\\) in 45 rows$`));
     await cs!.screenshot('map-02-csv-light');
+  });
+
+  await t.test('one map per source: the document map and the CSV map are two tabs, each with its own points', async () => {
+    // The document map stays open behind the CSV map the Explorer opened in the same group.
+    const mapTabs = page.locator('.tabs-container .tab', { hasText: 'Sentence Map' });
+    const titles = async () => (await mapTabs.allTextContents()).map((t) => t.trim()).sort();
+    assert.deepEqual(await titles(), ['Sentence Map: labelled.csv', 'Sentence Map: topics.txt']);
+    assert.equal(await mapOf().getAttribute('data-points'), '45');
+    await mapTabs.filter({ hasText: 'Sentence Map: topics.txt' }).click();
+    await cs!.webview().locator('#map[data-points="30"]').waitFor({ timeout: 60_000 });
+    assert.match((await cs!.webview().locator('#title').textContent()) ?? '', /topics\.txt/);
+    // The palette on the document reveals its map rather than opening a third.
+    await page.locator('.tabs-container .tab[data-resource-name="topics.txt"]').first().click();
+    await cs!.runCommand('Sentence Lens: Show Sentence Map');
+    await cs!.webview().locator('#map[data-points="30"]').waitFor({ timeout: 60_000 });
+    assert.equal(await mapTabs.count(), 2);
+    // Back to the CSV map (the next tests use it): it still shows its own 45 rows.
+    await mapTabs.filter({ hasText: 'Sentence Map: labelled.csv' }).click();
+    await cs!.webview().locator('#map[data-points="45"]').waitFor({ timeout: 60_000 });
+    await cs!.webview().locator('#summary[data-disagreements]').waitFor({ timeout: 60_000 });
   });
 
   await t.test('dark theme: the map redraws in the theme colours', async () => {

@@ -1,9 +1,9 @@
 /**
- * The Sentence Map panel: one map, of the current document (following the active editor when
- * asked), a fixed document, or a CSV. The host asks the model server for the map (nothing heavy
- * runs here), sends it to the page, reveals the sentence or row of a clicked point, and tells
- * the page which point the editor's cursor is in. "Label selected as…" and the recolouring after
- * a retrain are in map-labels.ts.
+ * One Sentence Map panel: the map of one source, the current document (following the active
+ * editor while asked), a fixed document, or a CSV; map-command.ts keeps one panel per source.
+ * The host asks the model server for the map (nothing heavy runs here), sends it to the page,
+ * reveals the sentence or row of a clicked point, and tells the page which point the editor's
+ * cursor is in. "Label selected as…" and the recolouring after a retrain are in map-labels.ts.
  */
 import * as vscode from 'vscode';
 import { selectedSentences } from '../../engine/map/map-data.js';
@@ -17,6 +17,7 @@ import { ClientError } from '../server-client.js';
 import { proseOptions } from '../settings.js';
 import { WebviewPanelHost } from '../webview/panel-host.js';
 import { chooseLabel, type MapTeacher, recoloured } from './map-labels.js';
+import { mapTitle, type SourcedMap } from './map-registry.js';
 import { insideFolders, isCsvPath, pointAt } from './map-targets.js';
 
 /** What is on the map now: the data, and for a document the sentence ranges it was made from. */
@@ -30,8 +31,10 @@ interface Mapped {
 
 const PHASE_TITLES = { embed: 'Embedding sentences', project: 'Projecting to 2-D' } as const;
 
-export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, MapState> {
-  private source: MapSource | undefined;
+export const SENTENCE_MAP_VIEW_TYPE = 'sentenceLens.sentenceMap';
+
+export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, MapState> implements SourcedMap {
+  private current: MapSource | undefined;
   private mapped: Mapped | undefined;
   private seed: number | undefined;
   private view: { task?: string; search?: string } = {};
@@ -45,9 +48,11 @@ export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, Map
     log: vscode.LogOutputChannel,
     private readonly host: ModelHost,
     private readonly reader: DocumentReader,
-    private readonly teacher?: MapTeacher,
+    private readonly teacher: MapTeacher | undefined,
+    /** Called once when the panel is closed, so that the registry forgets it. */
+    private readonly onDidClose: (panel: SentenceMapPanel) => void,
   ) {
-    super(extensionUri, log, { viewType: 'sentenceLens.sentenceMap', view: 'map', title: 'Sentence Map', incoming: MapToHost, state: MapState });
+    super(extensionUri, log, { viewType: SENTENCE_MAP_VIEW_TYPE, view: 'map', title: mapTitle(undefined), incoming: MapToHost, state: MapState, sharedSerializer: true });
     this.subscriptions = [
       vscode.window.onDidChangeActiveTextEditor((e) => e && this.followTo(e.document)),
       vscode.window.onDidChangeTextEditorSelection((e) => this.cursorMoved(e.textEditor)),
@@ -56,17 +61,28 @@ export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, Map
     ];
   }
 
+  /** What the panel maps: the registry finds the panel by it. */
+  get source(): MapSource | undefined {
+    return this.current;
+  }
+
+  /** The tab names the file, so that several maps can be told apart. */
+  private set source(source: MapSource | undefined) {
+    this.current = source;
+    this.setTitle(mapTitle(source));
+  }
+
   /** Opens the map for `source` (or reveals it, when it already shows that source). */
   open(source: MapSource): void {
+    // The source first, so that a new tab is created with its title.
+    this.source = source;
     this.show(vscode.ViewColumn.Beside);
     if (this.mapped && sameSource(this.mapped.source, source) && !this.work) return;
-    this.source = source;
     if (this.ready) void this.compute();
   }
 
   override dispose(): void {
-    this.work?.cancel();
-    for (const s of this.subscriptions) s.dispose();
+    this.release();
     super.dispose();
   }
 
@@ -80,10 +96,18 @@ export class SentenceMapPanel extends WebviewPanelHost<MapToHost, HostToMap, Map
     }
   }
 
+  /** Closing the tab ends this map for good (its listeners too); the other maps stay. */
   protected override onClosed(): void {
-    this.work?.cancel();
     this.ready = false;
     this.mapped = undefined;
+    this.release();
+  }
+
+  private release(): void {
+    this.work?.cancel();
+    const first = this.subscriptions.length > 0;
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    if (first) this.onDidClose(this);
   }
 
   protected override onMessage(m: MapToHost): unknown {

@@ -1,8 +1,9 @@
 /**
- * A base for a webview panel the extension shows once (opening again reveals it): the page
+ * A base for a webview panel: each host shows one panel (opening again reveals it); the page
  * from webviewHtml, resources limited to dist/webview and media, every incoming message checked
  * against the view's schema, and revival after a window reload through a WebviewPanelSerializer
- * with the state the page saved (checked against its schema too).
+ * with the state the page saved (checked against its schema too). A view with several panels (the
+ * sentence map, one per source) registers one serializer itself and hands each panel to a host.
  */
 import * as vscode from 'vscode';
 import type { z } from 'zod';
@@ -20,6 +21,11 @@ export interface WebviewViewSpec<In, State> {
   readonly incoming: z.ZodType<In>;
   /** Schema of what the page saves with vscode.setState. */
   readonly state: z.ZodType<State>;
+  /**
+   * True when the view has several panels: the caller registers the one serializer VS Code
+   * allows per view type and hands each revived panel to its host with `revive`.
+   */
+  readonly sharedSerializer?: boolean;
 }
 
 /** Folders a webview may load from: its bundles and the shared media. */
@@ -42,20 +48,31 @@ export function renderView(webview: vscode.Webview, extensionUri: vscode.Uri, vi
 export abstract class WebviewPanelHost<In, Out, State> implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private readonly panelSubscriptions: vscode.Disposable[] = [];
-  private readonly serializer: vscode.Disposable;
+  private readonly serializer: vscode.Disposable | undefined;
+  private title: string;
 
   constructor(
     protected readonly extensionUri: vscode.Uri,
     protected readonly log: vscode.LogOutputChannel,
     private readonly spec: WebviewViewSpec<In, State>,
   ) {
-    this.serializer = vscode.window.registerWebviewPanelSerializer(spec.viewType, {
-      deserializeWebviewPanel: async (panel, raw) => {
-        const state = raw === undefined || raw === null ? undefined : decodeMessage(spec.state, raw);
-        if (state && !state.ok) this.log.warn(`${spec.view} webview: saved state ignored (${state.why})`);
-        this.attach(panel, state?.ok ? state.message : undefined);
-      },
-    });
+    this.title = spec.title;
+    this.serializer = spec.sharedSerializer
+      ? undefined
+      : vscode.window.registerWebviewPanelSerializer(spec.viewType, { deserializeWebviewPanel: async (panel, raw) => this.revive(panel, raw) });
+  }
+
+  /** Takes over a panel VS Code revived after a reload, with the state its page saved (checked). */
+  revive(panel: vscode.WebviewPanel, raw: unknown): void {
+    const state = raw === undefined || raw === null ? undefined : decodeMessage(this.spec.state, raw);
+    if (state && !state.ok) this.log.warn(`${this.spec.view} webview: saved state ignored (${state.why})`);
+    this.attach(panel, state?.ok ? state.message : undefined);
+  }
+
+  /** The tab's title, now and for a panel created later. */
+  protected setTitle(title: string): void {
+    this.title = title;
+    if (this.panel) this.panel.title = title;
   }
 
   get visible(): boolean {
@@ -72,7 +89,7 @@ export abstract class WebviewPanelHost<In, Out, State> implements vscode.Disposa
       this.panel.reveal(column);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(this.spec.viewType, this.spec.title, column, {});
+    const panel = vscode.window.createWebviewPanel(this.spec.viewType, this.title, column, {});
     this.attach(panel, undefined);
   }
 
@@ -90,7 +107,7 @@ export abstract class WebviewPanelHost<In, Out, State> implements vscode.Disposa
   protected onClosed(): void {}
 
   dispose(): void {
-    this.serializer.dispose();
+    this.serializer?.dispose();
     this.panel?.dispose();
   }
 
