@@ -97,7 +97,9 @@ test('Ctrl-C finishes the step, saves last and prints a summary marked cancelled
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => {
     stderr += d;
-    if (!sent && /training epoch/.test(stderr)) {
+    // Any progress line (training, evaluating, saving) means steps are under way; with four rows
+    // every step ends an epoch, so the sampled line is often the evaluation's.
+    if (!sent && /^training (epoch|evaluating|saving) /m.test(stderr)) {
       sent = true;
       child.kill('SIGINT');
     }
