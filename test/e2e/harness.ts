@@ -764,8 +764,13 @@ export class CodeServer {
     const input = widget.locator('.quick-input-box input');
     // The dialog takes over the quick input, starting from a folder's path.
     await this.poll(async () => ((await input.inputValue()).startsWith('/') ? true : undefined), 'the open dialog', timeoutMs);
-    await input.fill(path);
-    await this.poll(async () => ((await input.inputValue()) === path ? true : undefined), 'the dialog to take the path', timeoutMs);
+    // The dialog lists its start folder asynchronously and then rewrites the input with that
+    // folder: type only once the listing is shown, and again if the input was rewritten.
+    await widget.locator('.quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: timeoutMs });
+    await this.poll(async () => {
+      if ((await input.inputValue()) !== path) await input.fill(path);
+      return (await input.inputValue()) === path ? true : undefined;
+    }, 'the dialog to take the path', timeoutMs);
     await widget.locator('.monaco-button', { hasText: /^\s*OK\s*$/ }).first().click();
     await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
   }

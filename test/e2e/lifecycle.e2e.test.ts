@@ -110,6 +110,8 @@ test('Sentence Lens in code-server: restart, crash limit, cancelling, selection 
   await t.test('cancelling Annotate Document stops the model server mid-way; it answers the next command', async () => {
     // The slower model, so that annotating takes a while.
     await cs!.runCommand('Sentence Lens: Select Model…');
+    // The list is long (recommended models first) and virtualized: filter it, as a user would.
+    await cs!.page.locator('.quick-input-widget .quick-input-box input').fill('Local model folder');
     await cs!.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: 'Local model folder' }).first().click();
     await cs!.chooseInOpenDialog(slow);
     await cs!.openFile('long.txt');
