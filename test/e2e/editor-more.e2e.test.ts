@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { makeTestModel } from '../support/model-folder.js';
 import { webgpuUnavailableReason } from '../../src/engine/runtime/device.js';
-import { type CodeServer, e2eSkip, startCodeServer } from './harness.js';
+import { type CodeServer, e2eSkip, startCodeServer, poll as sharedPoll } from './harness.js';
 
 const DECORATION = /^(food|sports|reading) \d+% · (positive|negative) \d+%$/;
 const LINES = [
@@ -25,20 +25,8 @@ function vsixPath(): string {
   return p;
 }
 
-async function poll<T>(fn: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The harness's poll, with this file's default wait. */
+const poll = <T>(fn: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> => sharedPoll(fn, what, ms);
 
 /** Classified lines → annotation text. */
 async function decorations(cs: CodeServer): Promise<Map<number, string>> {

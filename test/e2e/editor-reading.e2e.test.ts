@@ -17,7 +17,7 @@ import { webgpuUnavailableReason } from '../../src/engine/runtime/device.js';
 import { documentSentences } from '../../src/text/sentences.js';
 import { makeTestModel } from '../support/model-folder.js';
 import { EVERY_CONSTRUCT, repeated } from '../support/prose-fixtures.js';
-import { type CodeServer, type DecorationText, e2eSkip, startCodeServer } from './harness.js';
+import { type CodeServer, type DecorationText, e2eSkip, startCodeServer, poll as sharedPoll } from './harness.js';
 
 const LABEL = /^(food|sports|reading) \d+% · (positive|negative) \d+%$/;
 const SENTENCES = [
@@ -65,20 +65,8 @@ function vsixPath(): string {
   return p;
 }
 
-async function poll<T>(fn: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** The harness's poll, with this file's default wait. */
+const poll = <T>(fn: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> => sharedPoll(fn, what, ms);
 
 /** Labels of the active editor (inlay hints), as [line, text]. */
 async function labels(cs: CodeServer): Promise<DecorationText[]> {

@@ -701,26 +701,9 @@ export class CodeServer {
     }, what, timeoutMs, async () => `annotations: ${JSON.stringify(await this.annotations())}`);
   }
 
-  /**
-   * Polls `probe` until it returns something other than undefined; fails after `timeoutMs`
-   * saying what it waited for (and `detail()`, when given). Errors thrown by `probe` count as
-   * "not yet" and the last one is reported.
-   */
-  async poll<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000, detail?: () => Promise<string> | string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v !== undefined) return v;
-      } catch (e) {
-        last = e;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${detail ? `; ${await detail()}` : ''}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  /** poll() (below), for tests that hold a CodeServer. */
+  poll<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000, detail?: () => Promise<string> | string): Promise<T> {
+    return poll(probe, what, timeoutMs, detail);
   }
 
   /**
@@ -880,4 +863,27 @@ export class CodeServer {
 /** A RegExp that matches exactly the given text (for playwright's hasText). */
 function exactText(text: string): RegExp {
   return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
+
+/**
+ * Polls `probe` (every 200 ms: the condition is in another process, which sends no event here)
+ * until it returns something other than undefined; fails after `timeoutMs` saying what it waited
+ * for (and `detail()`, when given). Errors thrown by `probe` count as "not yet" and the last one
+ * is reported.
+ */
+export async function poll<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000, detail?: () => Promise<string> | string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${detail ? `; ${await detail()}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

@@ -12,7 +12,7 @@ import { downloadModel } from '../../src/engine/hub.js';
 import { ARCHITECTURE_CASES, architectureModel } from '../support/architecture-cases.js';
 import { type LocalHub, startLocalHub } from '../support/local-hub.js';
 import { makeTestModel } from '../support/model-folder.js';
-import { type CodeServer, e2eSkip, startCodeServer } from './harness.js';
+import { type CodeServer, e2eSkip, startCodeServer, poll as sharedPoll } from './harness.js';
 
 const DECORATION = /^(food|sports|reading) \d+% · (positive|negative) \d+%$/;
 const LINES = ['The soup was warm and full of fresh vegetables.', 'Our team won the football match in extra time.'];
@@ -23,20 +23,8 @@ function vsixPath(): string {
   return p;
 }
 
-async function poll<T>(fn: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The harness's poll, with this file's default wait. */
+const poll = <T>(fn: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> => sharedPoll(fn, what, ms);
 
 test('Select Model…: recommended and cached models, each one loads and classifies', { timeout: 600_000, skip: e2eSkip() }, async (t) => {
   const temp = mkdtempSync(join(tmpdir(), 'sl-e2e-select-'));
