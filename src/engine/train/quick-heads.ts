@@ -67,6 +67,14 @@ const BOOST_EVERY = 40;
 const PATIENCE = 8;
 /** Margin gain that counts as progress. */
 const MIN_GAIN = 0.005;
+/**
+ * Checks in a row that may cost more than the guard allows, without the guard rows' loss falling,
+ * before training goes back to the last acceptable heads and stops. Heads far from the data (a
+ * model's untrained heads over a backbone whose vectors share one large direction) first dip in
+ * accuracy on the guard rows while their loss falls, then climb well above where they started; a
+ * correction bought with accuracy elsewhere raises that loss.
+ */
+const GUARD_PATIENCE = 3;
 /** Training goes on until each row that must fit is right by this much probability (e.g. 60% / 40%). */
 const FIT_MARGIN = 0.2;
 
@@ -105,7 +113,7 @@ export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsR
         steps++;
       }
     };
-    const guardBefore = o.guard && (await accuracy(trainer, params, o.tasks, o.guard));
+    const guardBefore = o.guard && (await evaluate(trainer, params, o.tasks, o.guard)).accuracy;
     let guardAfter = guardBefore;
     let good = snapshot(params);
     let unfit = await misfits(trainer, params, o, o.mustFit ?? [], FIT_MARGIN);
@@ -116,18 +124,24 @@ export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsR
     // Rows that cannot fit (contradictions, a backbone that cannot tell them apart) would keep it
     // going to maxSteps, so it also stops once every row still short has stopped gaining.
     const progress = new Progress();
+    const dip = new GuardDip();
     while (steps < maxSteps && (!o.mustFit || progress.anyGaining(unfit))) {
       await round(CHECK_EVERY);
-      const acc = o.guard && (await accuracy(trainer, params, o.tasks, o.guard));
-      if (acc && guardBefore && Object.keys(acc).some((t) => acc[t]! < guardBefore[t]! - o.guard!.maxDrop)) {
-        restore(params, good);
-        undone++;
-        break;
+      const check = o.guard && (await evaluate(trainer, params, o.tasks, o.guard));
+      const acc = check?.accuracy;
+      const accepted = !acc || !guardBefore || withinDrop(acc, guardBefore, o.guard!.maxDrop);
+      if (accepted) {
+        good = snapshot(params);
+        guardAfter = acc;
       }
-      good = snapshot(params);
-      guardAfter = acc;
+      if (!dip.mayGoOn(accepted, check?.loss ?? 0)) break;
       unfit = await misfits(trainer, params, o, o.mustFit ?? [], FIT_MARGIN);
       if (steps % BOOST_EVERY === 0) for (const row of new Set(unfit.map((u) => u.row))) weights[row]! *= 2;
+    }
+    // Training that ends while it costs too much held-out accuracy goes back to the last steps that did not.
+    if (dip.open) {
+      restore(params, good);
+      undone++;
     }
     // Reported: the rows that come out wrong (those right by a thin margin are not).
     unfit = await misfits(trainer, params, o, o.mustFit ?? []);
@@ -156,6 +170,30 @@ class Progress {
   }
 }
 
+/** True when no task's accuracy fell more than `maxDrop` below where it started. */
+function withinDrop(acc: Record<string, number>, before: Record<string, number>, maxDrop: number): boolean {
+  return Object.keys(acc).every((t) => acc[t]! >= before[t]! - maxDrop);
+}
+
+/** A run of checks that cost too much held-out accuracy, and whether it is still recovering. */
+class GuardDip {
+  private bestLoss = Number.POSITIVE_INFINITY;
+  private stale = 0;
+  open = false;
+
+  /** Records a check; false once a dip has gone GUARD_PATIENCE checks without the guard loss falling. */
+  mayGoOn(accepted: boolean, loss: number): boolean {
+    if (accepted || !this.open || loss < this.bestLoss) {
+      this.bestLoss = loss;
+      this.stale = 0;
+    } else {
+      this.stale++;
+    }
+    this.open = !accepted;
+    return this.stale < GUARD_PATIENCE;
+  }
+}
+
 function snapshot(params: ParameterSet): Map<string, Float32Array> {
   return new Map(params.names().map((n) => [n, params.get(n).slice()]));
 }
@@ -164,9 +202,9 @@ function restore(params: ParameterSet, saved: ReadonlyMap<string, Float32Array>)
   for (const [n, d] of saved) params.get(n).set(d);
 }
 
-/** Accuracy per task over the guard rows that have a label for it. */
-async function accuracy(trainer: HeadsTrainer, params: ParameterSet, tasks: readonly TaskSpec[], guard: AccuracyGuard): Promise<Record<string, number>> {
-  if (guard.rows.length === 0) return {};
+/** Accuracy per task over the guard rows that have a label for it, and their loss. */
+async function evaluate(trainer: HeadsTrainer, params: ParameterSet, tasks: readonly TaskSpec[], guard: AccuracyGuard): Promise<{ accuracy: Record<string, number>; loss: number }> {
+  if (guard.rows.length === 0) return { accuracy: {}, loss: 0 };
   const r = await trainer.run(guard.pooled, guard.rows, params);
   const out: Record<string, number> = {};
   for (const t of tasks) {
@@ -181,7 +219,7 @@ async function accuracy(trainer: HeadsTrainer, params: ParameterSet, tasks: read
     });
     if (n > 0) out[t.name] = hits / n;
   }
-  return out;
+  return { accuracy: out, loss: r.loss };
 }
 
 /**
