@@ -86,9 +86,13 @@ async function panelRun(wv: FrameLocator): Promise<number> {
   await wv.locator('#f-maxSteps input').fill(String(STEPS));
   await wv.locator('#f-batchSize input').fill(String(BATCH));
   await until(async () => ((await startEnabled(wv)) ? true : undefined), 'Start enabled', 60_000);
+  // The panel still shows the previous run (completed) until the new one starts: wait for the new id.
+  const before = (await wv.locator('#run-id').count()) > 0 ? (await wv.locator('#run-id').innerText()).trim() : undefined;
   await wv.locator('#start').click();
-  await until(async () => ((await wv.locator('#progress[data-state="completed"]').count()) > 0 ? true : undefined), 'the panel run to complete', 900_000, 250);
-  const id = (await wv.locator('#run-id').innerText()).trim();
+  const id = await until(async () => {
+    const shown = (await wv.locator('#run-id').count()) > 0 ? (await wv.locator('#run-id').innerText()).trim() : undefined;
+    return shown && shown !== before && (await wv.locator('#progress[data-state="completed"]').count()) > 0 ? shown : undefined;
+  }, 'the panel run to complete', 900_000, 1000);
   const entries = parseEventLines(readFileSync(join(workspace, '.sentence-lens', 'runs', id, 'events.jsonl'), 'utf8'));
   const ended = entries.find((e) => e.event.type === 'ended')!.event;
   if (ended.type !== 'ended') throw new Error(`run ${id} logged no end`);

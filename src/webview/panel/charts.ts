@@ -53,14 +53,19 @@ export class Charts {
   private readonly lines = new Map<string, Chart<'line', { x: number; y: number }[]>>();
   private readonly barCharts = new Map<string, Chart<'bar', number[], string>>();
   private theme = readTheme();
+  /** Goes up when the theme changes and every chart must be drawn again. */
+  generation = 0;
 
-  constructor() {
+  /** `redraw` is called after a theme change dropped the charts. */
+  constructor(redraw: () => void) {
     // VS Code changes the body's class (vscode-light / vscode-dark / vscode-high-contrast) on a theme switch.
     new MutationObserver(() => {
       this.theme = readTheme();
       for (const c of [...this.lines.values(), ...this.barCharts.values()]) c.destroy();
       this.lines.clear();
       this.barCharts.clear();
+      this.generation++;
+      redraw();
     }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
   }
 

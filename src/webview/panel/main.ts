@@ -28,7 +28,7 @@ import { runsSection } from './views/runs.js';
 const channel = createChannel<HostToPanel, PanelToHost>(HostToPanel);
 reportPageProblems(channel.log);
 const saved = pageState(PanelState);
-const charts = new Charts();
+const charts = new Charts(() => draw());
 const app = document.getElementById('app')!;
 let model: PanelModel = EMPTY;
 let sent = { inspect: '', picture: '', check: '' };
@@ -101,15 +101,30 @@ function view(m: PanelModel) {
     ${dataSection(m, actions)}${modelSection(m, actions)}${freezeSection(m, actions)}${hyperSection(m, actions)}${runSection(m, actions)}${runsSection(m, actions)}`;
 }
 
+/**
+ * Draws at most once a frame: a training run sends an entry every step, and on a 2-core machine
+ * a redraw per entry took CPU from the trainer itself (bench:panel). A hidden panel draws nothing
+ * until it is shown again.
+ */
+let frame: number | undefined;
 function draw(): void {
-  render(view(model), app);
-  app.setAttribute('aria-busy', model.form ? 'false' : 'true');
-  drawCharts();
+  frame ??= requestAnimationFrame(() => {
+    frame = undefined;
+    render(view(model), app);
+    app.setAttribute('aria-busy', model.form ? 'false' : 'true');
+    drawCharts();
+  });
 }
 
+/** What the charts were last drawn from: redrawn only when one of these changed. */
+let chartsDrawnFrom: readonly unknown[] = [];
+
 function drawCharts(): void {
-  charts.prune();
   const run = model.run;
+  const from = [charts.generation, model.inspection, run?.trainLoss, run?.valLoss, run?.valAccuracy, run?.valF1, run?.lr, ...document.querySelectorAll('canvas')];
+  if (from.length === chartsDrawnFrom.length && from.every((x, i) => x === chartsDrawnFrom[i])) return;
+  chartsDrawnFrom = from;
+  charts.prune();
   const counts = model.inspection ? Object.entries(model.inspection.labelCounts) : [];
   counts.forEach(([, c], i) => charts.bars(`counts-${i}`, Object.keys(c), Object.values(c), i));
   if (!run) return;
