@@ -63,11 +63,16 @@ function request(): void {
   }
 }
 
-function set(next: PanelModel): void {
+let savedFrom: readonly unknown[] = [];
+function set(next: PanelModel, redraw: () => void = draw): void {
   model = next;
-  if (model.form) saved.set({ options: model.form, ...(model.run ? { selectedRun: model.run.runId } : {}) });
+  // Saved for a window reload when the form or the shown run changed (not on each run entry).
+  if (model.form && (model.form !== savedFrom[0] || model.run?.runId !== savedFrom[1])) {
+    savedFrom = [model.form, model.run?.runId];
+    saved.set({ options: model.form, ...(model.run ? { selectedRun: model.run.runId } : {}) });
+  }
   request();
-  draw();
+  redraw();
 }
 
 const actions: Actions = {
@@ -107,23 +112,56 @@ function view(m: PanelModel) {
  * until it is shown again.
  */
 let frame: number | undefined;
+let lastDraw = 0;
 function draw(): void {
   frame ??= requestAnimationFrame(() => {
     frame = undefined;
+    lastDraw = performance.now();
     render(view(model), app);
     app.setAttribute('aria-busy', model.form ? 'false' : 'true');
     drawCharts();
   });
 }
 
+/** A run's log entries redraw the page at most this often (a progress bar needs no more). */
+const RUN_DRAW_MS = 250;
+/** While a run goes on, its charts are redrawn at most this often; its end draws them at once. */
+const RUN_CHARTS_MS = 1000;
+let runDrawTimer: ReturnType<typeof setTimeout> | undefined;
+function drawForRun(): void {
+  if (frame !== undefined || runDrawTimer !== undefined) return;
+  const wait = lastDraw + RUN_DRAW_MS - performance.now();
+  if (wait <= 0) draw();
+  else runDrawTimer = setTimeout(() => {
+    runDrawTimer = undefined;
+    draw();
+  }, wait);
+}
+
 /** What the charts were last drawn from: redrawn only when one of these changed. */
 let chartsDrawnFrom: readonly unknown[] = [];
+let chartsDrawnAt = 0;
+let chartsTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** True when only a running run's series changed since the last chart draw, and that was recent. */
+function chartsCanWait(from: readonly unknown[]): boolean {
+  const layoutSame = from[0] === chartsDrawnFrom[0] && from[1] === chartsDrawnFrom[1] && from.length === chartsDrawnFrom.length && from.slice(7).every((x, i) => x === chartsDrawnFrom[7 + i]);
+  return layoutSame && model.run?.running === true && performance.now() - chartsDrawnAt < RUN_CHARTS_MS;
+}
 
 function drawCharts(): void {
   const run = model.run;
   const from = [charts.generation, model.inspection, run?.trainLoss, run?.valLoss, run?.valAccuracy, run?.valF1, run?.lr, ...document.querySelectorAll('canvas')];
   if (from.length === chartsDrawnFrom.length && from.every((x, i) => x === chartsDrawnFrom[i])) return;
+  if (chartsCanWait(from)) {
+    chartsTimer ??= setTimeout(() => {
+      chartsTimer = undefined;
+      draw();
+    }, RUN_CHARTS_MS);
+    return;
+  }
   chartsDrawnFrom = from;
+  chartsDrawnAt = performance.now();
   charts.prune();
   const counts = model.inspection ? Object.entries(model.inspection.labelCounts) : [];
   counts.forEach(([, c], i) => charts.bars(`counts-${i}`, Object.keys(c), Object.values(c), i));
@@ -171,6 +209,9 @@ function onMessage(msg: HostToPanel): void {
       return;
     case 'selectModelFolder':
       actions.update((f) => ({ ...f, model: { kind: msg.purpose, path: msg.path } }));
+      return;
+    case 'runEvents':
+      set(applyHostMessage(model, msg), msg.reset ? draw : drawForRun);
       return;
     default:
       set(applyHostMessage(model, msg));
