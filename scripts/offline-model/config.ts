@@ -16,13 +16,13 @@ export const RECIPE = {
   pretrain: {
     maxLength: env('PT_MAXLEN', 64),
     batchSize: env('PT_BATCH', 32),
-    steps: env('PT_STEPS', 3000),
+    steps: env('PT_STEPS', 6000),
     lr: env('PT_LR', 1e-3),
     warmup: 0.06,
     saveEvery: env('PT_SAVE_EVERY', 50),
   },
   finetune: {
-    epochs: env('FT_EPOCHS', 6),
+    epochs: env('FT_EPOCHS', 12),
     batchSize: env('FT_BATCH', 32),
     lr: env('FT_LR', 2e-4),
     warmup: 0.1,
