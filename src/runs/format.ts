@@ -29,6 +29,15 @@ export function percentDone(p: Pick<ProgressFields, 'step' | 'totalSteps'>): num
   return p.totalSteps > 0 ? Math.min(100, Math.floor((100 * p.step) / p.totalSteps)) : 0;
 }
 
+/**
+ * What a progress bar shows for the current phase: adaptation before fine-tuning counts its own
+ * steps (`done` of `total`; fine-tuning's steps have not begun), every other phase the run's steps.
+ */
+export function phasePercent(p: Pick<ProgressFields, 'phase' | 'step' | 'totalSteps' | 'done' | 'total'>): number {
+  if (p.phase === 'adapting') return p.total ? Math.min(100, Math.floor((100 * (p.done ?? 0)) / p.total)) : 0;
+  return percentDone(p);
+}
+
 /** "epoch 2/3 · step 40/60 · 118 examples/s · ETA 0:12", "adapting (masked-LM) step 3/10", or the phase with its count. */
 export function progressLine(p: ProgressFields): string {
   // Domain adaptation runs before fine-tuning has steps: its own steps are `done` of `total`.

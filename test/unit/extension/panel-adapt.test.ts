@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { adaptLabel, confineAdaptPaths, FORM_FIELD, runLabels, toTrainOptions } from '../../../src/extension/training/panel-options.js';
-import { progressLine } from '../../../src/runs/format.js';
+import { phasePercent, progressLine } from '../../../src/runs/format.js';
 import { defaultForm, removeAdaptPath, withAdaptPaths } from '../../../src/webview/panel/form.js';
 import { applyHostMessage, EMPTY } from '../../../src/webview/panel/model.js';
 import { applyEntries, emptyRunView } from '../../../src/webview/panel/run-view.js';
@@ -84,12 +84,14 @@ test('while the run adapts, the progress line and the run view say so; after, th
   assert.equal(progressLine({ phase: 'adapting', epoch: 0, epochs: 1, step: 0, totalSteps: 0, done: 3, total: 12 }), 'adapting (masked-LM) step 3/12');
   let v = applyEntries(emptyRunView('r'), [{ seq: 0, t: 0, event: { type: 'started' } }, { seq: 1, t: 1, event: adapting(3) }]);
   assert.equal(progressLine(v.progress!), 'adapting (masked-LM) step 3/12');
+  assert.equal(phasePercent(v.progress!), 25, "the bar shows the adaptation's own share while it adapts");
   assert.deepEqual(v.adapt, { step: 3, totalSteps: 12 });
   v = applyEntries(v, [
     { seq: 2, t: 2, event: adapting(12) },
     { seq: 3, t: 3, event: { type: 'progress', phase: 'training', epoch: 0, epochs: 1, step: 1, totalSteps: 5, elapsedSeconds: 2 } },
   ]);
   assert.equal(v.progress!.phase, 'training');
+  assert.equal(phasePercent(v.progress!), 20, "then fine-tuning's");
   assert.deepEqual(v.adapt, { step: 12, totalSteps: 12 }, 'the adaptation stays on record');
   assert.equal(applyEntries(emptyRunView('r'), [{ seq: 0, t: 0, event: { type: 'progress', phase: 'training', epoch: 0, epochs: 1, step: 1, totalSteps: 5, elapsedSeconds: 0 } }]).adapt, undefined);
 });

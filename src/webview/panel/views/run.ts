@@ -3,7 +3,7 @@
  * after each evaluation the metrics table and a confusion matrix per task.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import { percentDone, progressLine } from '../../../runs/format.js';
+import { phasePercent, progressLine } from '../../../runs/format.js';
 import type { PanelModel } from '../model.js';
 import { pointCount, type RunView, type TaskReport } from '../run-view.js';
 import { type Actions, percent, problem, section } from './common.js';
@@ -53,7 +53,7 @@ export function runSection(m: PanelModel, a: Actions): TemplateResult {
 
 function runBody(m: PanelModel, run: RunView, running: boolean, a: Actions): TemplateResult {
   const p = run.progress;
-  const pct = p ? percentDone(p) : 0;
+  const pct = p ? phasePercent(p) : 0;
   const lost = run.running && !running ? m.runs.find((r) => r.id === run.runId)?.status : undefined;
   const state = run.failure ? 'failed' : running ? 'running' : (run.ended?.status ?? lost ?? 'starting');
   return html`
