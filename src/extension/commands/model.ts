@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { DEVICE_DESCRIPTIONS, DEVICE_SETTINGS } from '../../engine/choices.js';
-import { listCachedModels, type ModelPick, modelPicks } from '../model-catalog.js';
+import { listCachedModels, type ModelPick, modelPicks, readOfflineFigures } from '../model-catalog.js';
 import { OFFLINE_MODEL, SECTION } from '../settings.js';
 import { type CommandContext, guarded } from './context.js';
 
@@ -27,7 +27,12 @@ function quickPickItem(p: ModelPick): PickItem {
 export async function selectModel(ctx: CommandContext): Promise<void> {
   const current = ctx.host.wanted().choice;
   const settings = ctx.host.settings();
-  const picks = modelPicks(await listCachedModels(), { current: settings.activeCheckpoint ? '' : settings.model, offlinePresent: existsSync(ctx.host.offlineModelDir()) });
+  const offlineDir = ctx.host.offlineModelDir();
+  const picks = modelPicks(await listCachedModels(), {
+    current: settings.activeCheckpoint ? '' : settings.model,
+    offlinePresent: existsSync(offlineDir),
+    offlineFigures: await readOfflineFigures(offlineDir),
+  });
   const chosen = (await vscode.window.showQuickPick(picks.map(quickPickItem), { title: 'Sentence Lens: Select Model', placeHolder: `Now: ${current.label}`, matchOnDetail: true }))?.pick;
   if (!chosen || chosen.kind === 'separator') return;
   await guarded(ctx, async () => {

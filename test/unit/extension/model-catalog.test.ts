@@ -6,9 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { downloadModel } from '../../../src/engine/hub.js';
-import { formatBytes, listCachedModels, modelPicks, RECOMMENDED_MODELS } from '../../../src/extension/model-catalog.js';
+import { formatBytes, listCachedModels, modelPicks, readOfflineFigures, RECOMMENDED_MODELS } from '../../../src/extension/model-catalog.js';
 import { startLocalHub } from '../../support/local-hub.js';
 import { modelWithHeads, tempDir } from '../../support/model-folder.js';
 
@@ -60,4 +61,17 @@ test('sizes read as people write them', () => {
   assert.equal(formatBytes(90_868_376), '91 MB');
   assert.equal(formatBytes(2_270_000_000), '2.3 GB');
   assert.equal(formatBytes(120), '1 kB');
+});
+
+test("the offline model's pick states the figures of its own model card, so they follow a rebuild", async () => {
+  const dir = resolve('models/offline');
+  const card = JSON.parse(readFileSync(join(dir, 'offline-model.json'), 'utf8'));
+  const figures = await readOfflineFigures(dir);
+  assert.deepEqual(figures, { topic: card.heldOut.topic.accuracy, sentiment: card.heldOut.sentiment.accuracy, paraphrase: card.paraphraseNearestNeighbour.share });
+  const offline = modelPicks([], { current: '', offlinePresent: true, offlineFigures: figures }).find((p) => p.kind === 'offline')!;
+  assert.ok('detail' in offline);
+  const pct = (x: number, d: number) => `${(100 * x).toFixed(d)}%`;
+  assert.match(offline.detail!, new RegExp(`held-out topic ${pct(figures!.topic, 1)}, sentiment ${pct(figures!.sentiment, 1)}; Find Similar finds the paraphrase for ${pct(figures!.paraphrase, 0)}`));
+  assert.equal(await readOfflineFigures(join(dir, 'no-such-folder')), undefined, 'no card: no figures, and no claim');
+  assert.doesNotMatch((modelPicks([], { current: '', offlinePresent: true }).find((p) => p.kind === 'offline') as { detail: string }).detail, /held-out/);
 });
