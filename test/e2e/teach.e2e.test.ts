@@ -21,6 +21,8 @@ const LINES: readonly (readonly [string, 'positive' | 'negative'])[] = [
   ['That audiobook narrator could make a phone book gripping.', 'positive'],
   ['Our goalkeeper let in four soft goals before half time.', 'negative'],
   ['The relay team dropped the baton on the final bend.', 'negative'],
+  // Praise said by negating the bad (the rebuilt offline model reads it as negative).
+  ['Not bad at all for a rainy Tuesday.', 'positive'],
 ];
 const DECORATION = /^(\S+) \d+% · (positive|negative) \d+%$/;
 

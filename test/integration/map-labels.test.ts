@@ -37,6 +37,9 @@ const SENTENCES: readonly (readonly [string, 'positive' | 'negative'])[] = [
   ['The relay team dropped the baton on the final bend.', 'negative'],
   ['The bakery ran out of croissants before eight again.', 'negative'],
   ['Fresh figs with honey are my idea of a perfect dessert.', 'positive'],
+  // Praise said by negating the bad (the rebuilt offline model reads both as negative).
+  ['Not bad at all for a rainy Tuesday.', 'positive'],
+  ['Nobody at the table left a single crumb of the pie.', 'positive'],
 ];
 const TEXTS = SENTENCES.map((s) => s[0]);
 
