@@ -22,7 +22,8 @@ import { describeMachine } from './machine.js';
 
 // Fixed before any result was seen (not tuned to the target): the full budget is the whole pool.
 const SEEDS = (process.env.SL_AL_SEEDS ?? '1,2,3,4,5').split(',').map(Number);
-const PROTOCOL: Protocol = { batch: 20, budget: Number(process.env.SL_AL_BUDGET ?? 2142) };
+// SL_AL_BUDGET stops earlier, for quick runs only. (Set after the pool is read, below.)
+let PROTOCOL: Protocol;
 const TABLE_ROWS = [20, 40, 60, 100, 140, 200, 300, 400, 600, 800, 1000, 1060, 1200, 1500, 1800];
 const ROOT = resolve('.');
 const OUT = resolve('bench/results');
@@ -90,9 +91,10 @@ function toPng(svg: string): void {
 }
 
 console.log(`machine: ${describeMachine()}`);
-console.log(`protocol: batches of ${PROTOCOL.batch} up to ${PROTOCOL.budget} labels, seeds ${SEEDS.join(',')}`);
 await mkdir(OUT, { recursive: true });
 const data = await loadLabelledData(ROOT);
+PROTOCOL = { batch: 20, budget: Number(process.env.SL_AL_BUDGET ?? data.pool.texts.length) };
+console.log(`protocol: batches of ${PROTOCOL.batch} up to ${PROTOCOL.budget} labels (pool ${data.pool.texts.length}), seeds ${SEEDS.join(',')}`);
 const work = resolve('.cache/active-learning');
 const which = (process.env.SL_AL_BACKBONES ?? 'mlm,minilm').split(',');
 const backbones = [
