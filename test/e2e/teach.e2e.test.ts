@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { type CodeServer, e2eSkip, startCodeServer } from './harness.js';
+import { type CodeServer, e2eSkip, poll as harnessPoll, startCodeServer } from './harness.js';
 
 // Sentences with the sentiment a person would give them; the test corrects the first one the
 // model gets wrong (the bundled offline model gets several of these wrong).
@@ -33,15 +33,9 @@ function vsixPath(): string {
   return join(dist, found[0]!);
 }
 
-async function poll<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The harness's poll, with `false` also meaning "not yet" and this file's default wait. */
+const poll = <T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, ms = 120_000): Promise<T> =>
+  harnessPoll(async () => (await fn()) || undefined, what, ms);
 
 test('teach in place in code-server', { timeout: 900_000, skip: e2eSkip() }, async (t) => {
   const temp = mkdtempSync(join(tmpdir(), 'sl-e2e-teach-'));
