@@ -1,15 +1,18 @@
 /**
  * Why Review Uncertain Sentences lists the least certain sentences first, measured by simulation
  * (pool-based active learning; the protocol is in bench/active-learning/simulate.ts):
- *   pool      the 2,142 bundled labelled sentences (models/sentences.csv), labels hidden until asked
+ *   pool      the bundled labelled sentences (models/sentences.csv), labels hidden until asked
  *   test      the 312 held-out sentences written apart (models/heldout.csv)
- *   backbone  frozen and never trained on a label: (1) the offline model's recipe stopped after its
- *             masked-LM stage; (2) a random MiniLM-shaped BERT, a weaker second point
- *   protocol  the same random first batch for both orders; batches of BATCH; the heads retrain by
- *             the product's quick-heads path after each batch; SEEDS seeds; up to BUDGET labels
- * Writes bench/results/active-learning-<backbone>.{txt,svg,png}.
- * `npm run bench:active-learning` (SL_AL_BACKBONE: another pretrained-only folder; SL_AL_BACKBONES=mlm or
- * minilm: one of them; SL_AL_SEEDS=1,2 with SL_AL_RESUME=1: add seeds to a saved run)
+ *   backbone  frozen and never trained on a label of the measured task: (1) `mlm`: the offline
+ *             model's recipe stopped after its masked-LM stage, both tasks measured; (2) `minilm`:
+ *             a random MiniLM-shaped BERT, a weaker second point; (3) `transfer`: the recipe
+ *             fine-tuned on one task only, measured on the other (bench/active-learning/transfer.ts)
+ *   protocol  the same random first batch for both orders; batches of 20; the heads retrain by
+ *             the product's quick-heads path after each batch; 5 seeds; up to the whole pool
+ * Writes bench/results/active-learning-<backbone>.{txt,json,svg,png}.
+ * `npm run bench:active-learning` (SL_AL_BACKBONES=mlm,minilm,transfer: which of them;
+ * SL_AL_BACKBONE: another pretrained-only folder for `mlm`; SL_AL_SEEDS=1,2 with SL_AL_RESUME=1:
+ * add seeds to a saved run)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +21,7 @@ import { join, resolve } from 'node:path';
 import { type Backbone, type LabelledData, embed, loadLabelledData, maskedLmBackbone, randomMiniLmBackbone } from './active-learning/data.js';
 import { type Curves, labelsToReach, leadOverFirstHalf, plot, summarize, table } from './active-learning/report.js';
 import { type Protocol, simulate } from './active-learning/simulate.js';
+import { TRANSFER_TASKS, onlyTask, otherTaskBackbone } from './active-learning/transfer.js';
 import { describeMachine } from './machine.js';
 
 // Fixed before any result was seen (not tuned to the target): the full budget is the whole pool.
@@ -96,9 +100,12 @@ const data = await loadLabelledData(ROOT);
 PROTOCOL = { batch: 20, budget: Number(process.env.SL_AL_BUDGET ?? data.pool.texts.length) };
 console.log(`protocol: batches of ${PROTOCOL.batch} up to ${PROTOCOL.budget} labels (pool ${data.pool.texts.length}), seeds ${SEEDS.join(',')}`);
 const work = resolve('.cache/active-learning');
-const which = (process.env.SL_AL_BACKBONES ?? 'mlm,minilm').split(',');
-const backbones = [
-  ...(which.includes('mlm') ? [maskedLmBackbone(ROOT)] : []),
-  ...(which.includes('minilm') ? [await randomMiniLmBackbone(work, data.pool.texts)] : []),
+const which = (process.env.SL_AL_BACKBONES ?? 'mlm,minilm,transfer').split(',');
+const runs: { backbone: () => Promise<Backbone>; data: LabelledData }[] = [
+  ...(which.includes('mlm') ? [{ backbone: async () => maskedLmBackbone(ROOT), data }] : []),
+  ...(which.includes('minilm') ? [{ backbone: () => randomMiniLmBackbone(work, data.pool.texts), data }] : []),
+  ...(which.includes('transfer')
+    ? TRANSFER_TASKS.map((task) => ({ backbone: () => otherTaskBackbone(ROOT, maskedLmBackbone(ROOT).dir, task, new AbortController().signal), data: onlyTask(data, task) }))
+    : []),
 ];
-for (const b of backbones) console.log(`\n${await runBackbone(b, data)}`);
+for (const run of runs) console.log(`\n${await runBackbone(await run.backbone(), run.data)}`);

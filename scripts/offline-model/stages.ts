@@ -29,7 +29,14 @@ export interface StageContext {
   readonly recipe: Recipe;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
+  /**
+   * The tasks fine-tuning learns (default both). bench:active-learning fine-tunes on one task to
+   * measure labelling order on the other with a backbone that never saw that task's labels.
+   */
+  readonly tasks?: readonly TaskName[];
 }
+
+export type TaskName = 'topic' | 'sentiment';
 
 type Row = { sentence: string; topic: string; sentiment: string };
 
@@ -114,9 +121,11 @@ export async function writeFineTuneCsvs(ctx: StageContext): Promise<{ train: str
     val.push(...list.slice(0, n));
     train.push(...list.slice(n));
   }
+  const tasks = ctx.tasks ?? (['topic', 'sentiment'] as const);
   const known = new Set(rows.map((r) => r.sentence.toLowerCase()));
-  const words = lexiconRows(ctx.recipe.finetune.lexiconMinValence).filter((w) => !known.has(w.word)).map((w) => ({ sentence: w.word, topic: '', sentiment: w.sentiment }));
-  const lines = (list: Row[]) => ['sentence,topic,sentiment', ...list.map((r) => [r.sentence, r.topic, r.sentiment].map(csvField).join(','))].join('\n') + '\n';
+  // VADER words carry a sentiment only: they join when sentiment is learnt.
+  const words = !tasks.includes('sentiment') ? [] : lexiconRows(ctx.recipe.finetune.lexiconMinValence).filter((w) => !known.has(w.word)).map((w) => ({ sentence: w.word, topic: '', sentiment: w.sentiment }));
+  const lines = (list: Row[]) => [['sentence', ...tasks].join(','), ...list.map((r) => [r.sentence, ...tasks.map((t) => r[t])].map(csvField).join(','))].join('\n') + '\n';
   await mkdir(dir, { recursive: true });
   await writeFile(paths.train, lines(rng.shuffle([...train, ...words])));
   await writeFile(paths.val, lines(val));
@@ -126,7 +135,9 @@ export async function writeFineTuneCsvs(ctx: StageContext): Promise<{ train: str
 /** The pairs file of the contrastive objective: the hand-written pairs and SimCSE rows (pairs.ts). */
 export async function writeFineTunePairs(ctx: StageContext, trainCsv: string): Promise<{ path: string; hand: number; simcse: number }> {
   const path = join(ctx.work, 'finetune-data', 'pairs.csv');
-  const train = (await readLabelled(trainCsv)).filter((r) => r.topic !== '').map((r) => r.sentence);
+  // The bundled sentences of the split, not the lexicon's single words (which have no topic).
+  const bundled = new Set((await readLabelled(join(ctx.root, 'models', 'sentences.csv'))).map((r) => r.sentence));
+  const train = (await readLabelled(trainCsv)).filter((r) => bundled.has(r.sentence)).map((r) => r.sentence);
   const wordnetLines = (await readFile(join(ctx.work, 'corpus', 'wordnet.txt'), 'utf8')).split('\n');
   const p = ctx.recipe.pairs;
   return { path, ...(await writePairsCsv(path, { root: ctx.root, seed: ctx.recipe.seed, trainSentences: train, wordnetLines, handRepeat: p.handRepeat, simcseWordnet: p.simcseWordnet })) };
