@@ -143,6 +143,10 @@ test('Sentence map in code-server', { timeout: 900_000, skip: e2eSkip() }, async
     await page.locator('.tabs-container .tab[data-resource-name="topics.txt"]').first().click();
     await cs!.runCommand('Sentence Lens: Show Sentence Map');
     await cs!.webview().locator('#map[data-points="30"]').waitFor({ timeout: 180_000 });
+    // The document's map came back from the reload in a hidden tab: the palette revives that one
+    // rather than opening a second map of the current document.
+    const mapTabs = page.locator('.tabs-container .tab', { hasText: 'Sentence Map' });
+    assert.deepEqual((await mapTabs.allTextContents()).map((t) => t.trim()).sort(), ['Sentence Map: labelled.csv', 'Sentence Map: topics.txt']);
     const w = cs!.webview();
     type Hook = { sentenceMap: { pixelOf(i: number): { x: number; y: number }; labelOf(i: number): string | undefined } };
     const pixels: { x: number; y: number }[] = [];

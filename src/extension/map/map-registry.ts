@@ -30,6 +30,20 @@ function documentName(uri: string): string {
   }
 }
 
+/**
+ * Positions in `tabLabels` that no title of `liveTitles` accounts for, each live title matching
+ * one tab: the tabs of maps VS Code restored after a reload but has not revived yet.
+ */
+export function unmatchedTitles(tabLabels: readonly string[], liveTitles: readonly string[]): number[] {
+  const left = [...liveTitles];
+  return tabLabels.flatMap((label, i) => {
+    const at = left.indexOf(label);
+    if (at < 0) return [i];
+    left.splice(at, 1);
+    return [];
+  });
+}
+
 /** What the registry needs of a map: its source now (it changes as the map follows or is pinned). */
 export interface SourcedMap {
   readonly source: MapSource | undefined;

@@ -3,7 +3,7 @@
 // maps, a pinned document map is its document's, and closing one map leaves the others.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MapRegistry, mapTitle, type SourcedMap } from '../../../src/extension/map/map-registry.js';
+import { MapRegistry, mapTitle, unmatchedTitles, type SourcedMap } from '../../../src/extension/map/map-registry.js';
 import type { MapSource } from '../../../src/webview/schema.js';
 
 /** A map as the registry sees it: a source that changes as the panel follows or is pinned. */
@@ -87,4 +87,11 @@ test('titles name the source', () => {
   assert.equal(mapTitle({ kind: 'document', uri: 'file:///w/my%20notes.md', follow: false }), 'Sentence Map: my notes.md');
   assert.equal(mapTitle({ kind: 'document', uri: 'untitled:Untitled-1', follow: true }), 'Sentence Map: Untitled-1');
   assert.equal(mapTitle(undefined), 'Sentence Map');
+});
+
+test('tabs of maps not yet revived: those no live map title accounts for, one tab per live map', () => {
+  const tabs = ['Sentence Map: a.csv', 'Sentence Map: notes.md', 'Sentence Map: notes.md', 'Sentence Map: b.txt'];
+  assert.deepEqual(unmatchedTitles(tabs, ['Sentence Map: a.csv', 'Sentence Map: notes.md']), [2, 3]);
+  assert.deepEqual(unmatchedTitles(tabs, tabs), []);
+  assert.deepEqual(unmatchedTitles(tabs, []), [0, 1, 2, 3]);
 });
