@@ -11,7 +11,8 @@
  *             the product's quick-heads path after each batch; 5 seeds; up to the whole pool
  * Writes bench/results/active-learning-<backbone>.{txt,json,svg,png}.
  * `npm run bench:active-learning` (SL_AL_BACKBONES=mlm,minilm,transfer: which of them;
- * SL_AL_BACKBONE: another pretrained-only folder for `mlm`; SL_AL_SEEDS=1,2 with SL_AL_RESUME=1:
+ * SL_AL_MEASURE=topic or sentiment: one of the transfer runs; SL_AL_BACKBONE: another
+ * pretrained-only folder for `mlm`; SL_AL_SEEDS=1,2 with SL_AL_RESUME=1:
  * add seeds to a saved run)
  */
 import { execFileSync } from 'node:child_process';
@@ -105,7 +106,7 @@ const runs: { backbone: () => Promise<Backbone>; data: LabelledData }[] = [
   ...(which.includes('mlm') ? [{ backbone: async () => maskedLmBackbone(ROOT), data }] : []),
   ...(which.includes('minilm') ? [{ backbone: () => randomMiniLmBackbone(work, data.pool.texts), data }] : []),
   ...(which.includes('transfer')
-    ? TRANSFER_TASKS.map((task) => ({ backbone: () => otherTaskBackbone(ROOT, maskedLmBackbone(ROOT).dir, task, new AbortController().signal), data: onlyTask(data, task) }))
+    ? TRANSFER_TASKS.filter((task) => (process.env.SL_AL_MEASURE ?? task) === task).map((task) => ({ backbone: () => otherTaskBackbone(ROOT, maskedLmBackbone(ROOT).dir, task, new AbortController().signal), data: onlyTask(data, task) }))
     : []),
 ];
 for (const run of runs) console.log(`\n${await runBackbone(await run.backbone(), run.data)}`);

@@ -1,6 +1,6 @@
 /**
  * Reduced precision, speed and accuracy, each against its baseline in the same run:
- *   npm run bench:precision [-- --shape minilm|bert-base|all] [--quick] [--fp16]
+ *   npm run bench:precision [-- --shape minilm|bert-base|all] [--quick] [--fp16] [--accuracy-only]
  * - CPU throughput: our fp32, our int8, and transformers.js fp32 (same weights, same
  *   sentences) on uniform batch 32 (seq 32 and 128), batch 1, and the document workload
  *   (every bundled sentence in file order, batch 32); timed in alternating rounds, medians.
@@ -27,7 +27,7 @@ import { SentenceTokenizer } from '../src/engine/tokenizer.js';
 import { describeMachine, timeIt } from './machine.js';
 import { SHAPES, type Shape, generateShapeFolder } from './shapes.js';
 
-const { values } = parseArgs({ options: { shape: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false }, fp16: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { shape: { type: 'string', default: 'all' }, quick: { type: 'boolean', default: false }, fp16: { type: 'boolean', default: false }, 'accuracy-only': { type: 'boolean', default: false } } });
 const quick = values.quick!;
 const shapes = values.shape === 'all' ? Object.values(SHAPES) : [SHAPES[values.shape as keyof typeof SHAPES]];
 if (shapes.some((s) => !s)) throw new Error('--shape expects minilm, bert-base or all');
@@ -160,7 +160,8 @@ async function main(): Promise<void> {
   hfEnv.allowRemoteModels = false;
   hfEnv.allowLocalModels = true;
   hfEnv.useFSCache = false;
-  for (const shape of shapes) {
+  // --accuracy-only: the agreement tables alone, without the throughput rounds that take most of a run.
+  for (const shape of values['accuracy-only'] ? [] : shapes) {
     const dir = await mkdtemp(join(tmpdir(), 'sl-bench-prec-'));
     try {
       await generateShapeFolder(dir, shape, sentences);
