@@ -63,6 +63,14 @@ export interface UnfitRow {
 const CHECK_EVERY = 10;
 /** Rows still unfit after this many steps count twice as much from then on. */
 const BOOST_EVERY = 40;
+/**
+ * Doublings a row may get at most (×8). Enough for a correction to outweigh the mixed-in data
+ * around it; unbounded, the rows no head can fit (overlapping classes, label noise) would end up
+ * weighing hundreds of times the rest after 400 steps and pull the heads off the data (heads
+ * trained on 2,913 labelled rows scored 72% on held-out topic where a plain linear probe on the
+ * same vectors scores 84%; 84% with the cap).
+ */
+const MAX_DOUBLINGS = 3;
 /** Checks without progress on a row left to fit before training gives up on it. */
 const PATIENCE = 8;
 /** Margin gain that counts as progress. */
@@ -118,6 +126,7 @@ export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsR
     let good = snapshot(params);
     let unfit = await misfits(trainer, params, o, o.mustFit ?? [], FIT_MARGIN);
     let undone = 0;
+    const doublings = new Map<number, number>();
     const maxSteps = o.steps ?? (o.mustFit ? 400 : 120);
     // With rows that must fit, training stops as soon as they do (by FIT_MARGIN): the fewer steps,
     // the less the heads drift from the model's own elsewhere (Adam moves every weight ~lr a step).
@@ -136,7 +145,7 @@ export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsR
       }
       if (!dip.mayGoOn(accepted, check?.loss ?? 0)) break;
       unfit = await misfits(trainer, params, o, o.mustFit ?? [], FIT_MARGIN);
-      if (steps % BOOST_EVERY === 0) for (const row of new Set(unfit.map((u) => u.row))) weights[row]! *= 2;
+      if (steps % BOOST_EVERY === 0) boost(weights, doublings, unfit);
     }
     // Training that ends while it costs too much held-out accuracy goes back to the last steps that did not.
     if (dip.open) {
@@ -149,6 +158,16 @@ export async function trainHeadsQuick(o: QuickHeadsOptions): Promise<QuickHeadsR
     return { heads, unfit, steps, loss, undone, guard: guardBefore && guardAfter ? { before: guardBefore, after: guardAfter } : undefined };
   } finally {
     await trainer.release();
+  }
+}
+
+/** Doubles the weight of each row still unfit, up to MAX_DOUBLINGS times per row. */
+function boost(weights: number[], doublings: Map<number, number>, unfit: readonly UnfitRow[]): void {
+  for (const row of new Set(unfit.map((u) => u.row))) {
+    const done = doublings.get(row) ?? 0;
+    if (done >= MAX_DOUBLINGS) continue;
+    weights[row]! *= 2;
+    doublings.set(row, done + 1);
   }
 }
 
