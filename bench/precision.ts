@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { env as hfEnv, pipeline } from '@huggingface/transformers';
 import { INT8_FORMS } from '../src/engine/graph/index.js';
 import { SentenceModel, type SentenceResult } from '../src/engine/inference.js';
+import { type DefaultHeadsSettings, prepareSentenceModel } from '../src/engine/prepare-model.js';
 import { readBundledSentences } from '../src/engine/model/generate.js';
 import { buildInferenceGraph } from '../src/engine/model/inference-graph.js';
 import { loadModelFolder, type LoadedModel } from '../src/engine/model/load.js';
@@ -121,6 +122,7 @@ function agreement(ref: SentenceResult[], got: SentenceResult[]): string {
     }
     return d / Math.sqrt(na * nb);
   });
+  if (labels === 0) throw new Error('no labels to compare: the model has no heads');
   return `${agree} / ${labels} (${((100 * agree) / labels).toFixed(2)}%) | ${Math.min(...cos).toFixed(5)} | ${median(cos).toFixed(6)}`;
 }
 
@@ -131,17 +133,18 @@ async function accuracy(sentences: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sl-bench-acc-'));
   try {
     await generateShapeFolder(dir, SHAPES.minilm, sentences);
-    const models: [string, string, object][] = [
+    const models: [string, string, { defaultHeads?: DefaultHeadsSettings }][] = [
       ['offline model (models/offline)', join(root, 'models/offline'), {}],
       ['MiniLM-L6 shape, random weights, heads trained on the bundled data', dir, { defaultHeads: { dataCsv: join(root, 'models/sentences.csv'), cacheDir: join(dir, 'cache') } }],
     ];
     for (const [name, path, extra] of models) {
-      const ref = await SentenceModel.load(path, { device: 'cpu', precision: 'fp32', ...extra });
+      // prepareSentenceModel, not SentenceModel.load: only it trains the head-less shape's default heads.
+      const ref = await prepareSentenceModel(path, { device: 'cpu', precision: 'fp32', ...extra });
       const fp32 = await ref.run(sentences);
       await ref.release();
       const runs: [Precision, 'cpu' | 'webgpu'][] = [['int8', 'cpu'], ...(values.fp16 ? [['fp16', 'webgpu'] as [Precision, 'webgpu']] : [])];
       for (const [p, d] of runs) {
-        const m = await SentenceModel.load(path, { device: d, precision: p, ...extra });
+        const m = await prepareSentenceModel(path, { device: d, precision: p, ...extra });
         const got = await m.run(sentences);
         console.log(`| ${name} | ${m.precision.precision} (${m.device}) | ${agreement(fp32, got)} |`);
         await m.release();
