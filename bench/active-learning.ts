@@ -72,26 +72,21 @@ async function writeResults(backbone: Backbone, data: LabelledData, curves: Curv
   const reach = labelsToReach(u, r);
   const verdict = `random order's full budget (${reach.budget} labels): ${(reach.target * 100).toFixed(1)}%; uncertainty-first reaches it with ${reach.labels ?? `more than ${reach.budget}`} labels (${reach.share !== undefined ? `${(reach.share * 100).toFixed(0)}%` : '>100%'} of the budget; target ≤ 50%: ${reach.share !== undefined && reach.share <= 0.5 ? 'met' : 'NOT met'})`;
   const best = (xs: typeof u) => xs.reduce((a, b) => (b.mean > a.mean ? b : a));
-  // Stricter than the target: random order's best mean at any budget, not only at the full one.
+  // A stricter reading than the target's: random order's highest mean at any budget (a maximum over noisy means, so biased upwards).
   const bestRandom = best(r);
   const toBest = u.find((x) => x.mean >= bestRandom.mean)?.labels;
-  const stricter = `stricter: uncertainty-first reaches random order's best mean (${(bestRandom.mean * 100).toFixed(1)}% at ${bestRandom.labels} labels) with ${toBest ?? `more than ${reach.budget}`} labels${toBest ? ` (${((100 * toBest) / reach.budget).toFixed(0)}% of the budget)` : ''}`;
+  const stricter = `uncertainty-first reaches random order's highest mean with ${toBest ?? `more than ${reach.budget}`} labels${toBest ? ` (${((100 * toBest) / reach.budget).toFixed(0)}% of the budget)` : ''}`;
   const peaks = `highest mean: uncertainty-first ${(best(u).mean * 100).toFixed(1)}% at ${best(u).labels} labels, random order ${(best(r).mean * 100).toFixed(1)}% at ${best(r).labels} labels`;
   const l = leadOverFirstHalf(u, r);
   const lead = `up to half the budget: uncertainty-first ahead at ${l.ahead} of ${l.points} label counts, by ${(l.meanLead * 100).toFixed(1)} points on average (at most ${(l.largest * 100).toFixed(1)})`;
-  // "Reached" only means something when the full budget is random order's best and uncertainty-first leads on the way.
-  const sag = best(r).mean - r[r.length - 1]!.mean;
-  const caveats = [
-    ...(sag > 0.01 ? [`random order's full budget scores ${(sag * 100).toFixed(1)} points below its own peak`] : []),
-    ...(l.meanLead < 0 ? ['uncertainty-first trails random order on average up to half the budget'] : []),
-  ];
-  const caution = caveats.length ? [`caution: ${caveats.join('; ')}: reaching the full-budget figure is no evidence for uncertainty-first here`] : [];
-  const report = [`backbone: ${backbone.description}`, `seeds: ${seeds.join(', ')}`, table(u, r, data.tasks, TABLE_ROWS), '', verdict, stricter, peaks, lead, ...caution].join('\n');
+  // A target "reached" while uncertainty-first trails on the way is a dip of random order's curve, not a win.
+  const caution = l.meanLead < 0 ? ['caution: uncertainty-first trails random order on average up to half the budget: reaching the full-budget figure is no evidence for it here'] : [];
+  const report = [`backbone: ${backbone.description}`, `seeds: ${seeds.join(', ')}`, table(u, r, data.tasks, TABLE_ROWS), '', verdict, peaks, stricter, lead, ...caution].join('\n');
   const slug = slugOf(backbone);
   await writeFile(join(OUT, `active-learning-${slug}.txt`), `${report}\n`);
   await writeFile(join(OUT, `active-learning-${slug}.json`), `${JSON.stringify({ backbone, protocol: PROTOCOL, seeds, curves: { uncertainty: curves.uncertainty, random: curves.random } }, null, 1)}\n`);
   const svg = join(OUT, `active-learning-${slug}.svg`);
-  await writeFile(svg, plot(u, r, `Accuracy vs labels: uncertainty-first vs random order (${backbone.name})`,
+  await writeFile(svg, plot(u, r, `Uncertainty-first vs random order: ${backbone.name}`,
     `frozen backbone, quick heads retrained per batch of ${PROTOCOL.batch}, pool ${data.pool.texts.length}, test ${data.test.texts.length} held-out, mean of ${seeds.length} seeds`));
   toPng(svg);
   return report;

@@ -24,7 +24,7 @@ export async function otherTaskBackbone(root: string, maskedLmDir: string, measu
   await buildCorpus(ctx);
   const { dir, info } = await runFineTune(ctx, maskedLmDir);
   return {
-    name: `backbone fine-tuned on ${trainedOn}, measured on ${measured}`,
+    name: `fine-tuned on ${trainedOn}, measured on ${measured}`,
     description: `the offline model's recipe with fine-tuning on ${trainedOn} labels only (and the contrastive pairs), so it never saw a ${measured} label: ${dir} (fine-tuning: ${JSON.stringify(info)})`,
     dir,
   };
