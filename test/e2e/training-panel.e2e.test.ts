@@ -261,6 +261,9 @@ test('training panel in code-server', { timeout: 1_500_000, skip: e2eSkip() }, a
     const [done, total] = [Number(await status.getAttribute('data-step')), Number(await status.getAttribute('data-total'))];
     assert.ok(total > 0 && done === total, `adaptation ran to its last step: ${done}/${total}`);
     assert.match(await status.innerText(), /Adapted to the workspace's text first \(masked-LM\): \d+\/\d+ steps/);
+    const adaptChart = wv.locator('figure[data-chart="chart-adapt"]');
+    assert.ok(Number(await adaptChart.getAttribute('data-points')) >= 1, "the adaptation's masked-LM loss is charted");
+    await adaptChart.locator('canvas').waitFor({ timeout: 30_000 });
     assert.ok(existsSync(join(workspace, '.sentence-lens', 'runs', runId, 'adapt', 'best', 'model.safetensors')), 'the adapted checkpoint');
     await wv.locator(`tr[data-run="${runId}"] td`, { hasText: 'adapt: 1 file · 1 epoch' }).waitFor({ timeout: 30_000 });
     // The next run starts without adaptation unless asked again.

@@ -142,16 +142,18 @@ function drawForRun(): void {
 let chartsDrawnFrom: readonly unknown[] = [];
 let chartsDrawnAt = 0;
 let chartsTimer: ReturnType<typeof setTimeout> | undefined;
+/** In drawCharts' `from`: the theme generation, the inspection and the run's six series come before the canvases. */
+const SERIES_END = 8;
 
 /** True when only a running run's series changed since the last chart draw, and that was recent. */
 function chartsCanWait(from: readonly unknown[]): boolean {
-  const layoutSame = from[0] === chartsDrawnFrom[0] && from[1] === chartsDrawnFrom[1] && from.length === chartsDrawnFrom.length && from.slice(7).every((x, i) => x === chartsDrawnFrom[7 + i]);
+  const layoutSame = from[0] === chartsDrawnFrom[0] && from[1] === chartsDrawnFrom[1] && from.length === chartsDrawnFrom.length && from.slice(SERIES_END).every((x, i) => x === chartsDrawnFrom[SERIES_END + i]);
   return layoutSame && model.run?.running === true && performance.now() - chartsDrawnAt < RUN_CHARTS_MS;
 }
 
 function drawCharts(): void {
   const run = model.run;
-  const from = [charts.generation, model.inspection, run?.trainLoss, run?.valLoss, run?.valAccuracy, run?.valF1, run?.lr, ...document.querySelectorAll('canvas')];
+  const from = [charts.generation, model.inspection, run?.trainLoss, run?.valLoss, run?.valAccuracy, run?.valF1, run?.lr, run?.adaptLoss, ...document.querySelectorAll('canvas')];
   if (from.length === chartsDrawnFrom.length && from.every((x, i) => x === chartsDrawnFrom[i])) return;
   if (chartsCanWait(from)) {
     chartsTimer ??= setTimeout(() => {
@@ -180,6 +182,7 @@ function drawCharts(): void {
     ...Object.entries(run.valF1).map(([t, points]) => ({ label: `${t} macro-F1`, points, color: color(t), dashed: true })),
   ], { title: 'validation', min: 0, max: 1 });
   charts.line('chart-lr', [{ label: 'learning rate', points: run.lr, color: 0 }], { title: 'lr' });
+  if (run.adapt) charts.line('chart-adapt', [{ label: 'masked-LM loss', points: run.adaptLoss, color: 0 }], { title: 'loss' });
 }
 
 function onMessage(msg: HostToPanel): void {

@@ -36,6 +36,8 @@ export interface RunView {
   readonly progress?: ProgressFields & { readonly elapsedSeconds?: number };
   /** Domain adaptation before fine-tuning (masked-LM steps done of total), when the run adapts. */
   readonly adapt?: { readonly step: number; readonly totalSteps: number };
+  /** Masked-LM loss while the run adapts, by adaptation step (mean since the previous point). */
+  readonly adaptLoss: Point[];
   readonly trainLoss: Series;
   readonly valLoss: Series;
   readonly valAccuracy: Series;
@@ -49,7 +51,7 @@ export interface RunView {
 }
 
 export function emptyRunView(runId: string): RunView {
-  return { runId, lastSeq: -1, running: false, trainLoss: {}, valLoss: {}, valAccuracy: {}, valF1: {}, lr: [], messages: [], checkpoints: [] };
+  return { runId, lastSeq: -1, running: false, adaptLoss: [], trainLoss: {}, valLoss: {}, valAccuracy: {}, valF1: {}, lr: [], messages: [], checkpoints: [] };
 }
 
 /** The total training loss over all tasks is drawn as this series. */
@@ -82,8 +84,10 @@ function applyEvent(v: RunView, e: Record<string, unknown>): RunView {
         phase: str(e.phase) ?? 'training', epoch: num(e.epoch) ?? 0, epochs: num(e.epochs) ?? 0, step, totalSteps: num(e.totalSteps) ?? 0,
         done: num(e.done), total: num(e.total), examplesPerSecond: num(e.examplesPerSecond), etaSeconds: num(e.etaSeconds), elapsedSeconds: num(e.elapsedSeconds),
       };
-      const adapt = progress.phase === 'adapting' ? { step: progress.done ?? 0, totalSteps: progress.total ?? 0 } : v.adapt;
-      return { ...v, running: true, progress, adapt };
+      if (progress.phase !== 'adapting') return { ...v, running: true, progress };
+      const adapt = { step: progress.done ?? 0, totalSteps: progress.total ?? 0 };
+      const loss = num(e.loss);
+      return { ...v, running: true, progress, adapt, adaptLoss: loss === undefined ? v.adaptLoss : [...v.adaptLoss, [adapt.step, loss]] };
     }
     case 'trainLoss': {
       // Chart points: the trainer logs the mean loss of each stretch of steps (src/trainer/loss-points.ts).

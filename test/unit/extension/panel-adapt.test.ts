@@ -79,8 +79,8 @@ test('the runs table says what a run adapted on', () => {
   assert.equal(runLabels(toTrainOptions(base(), { csv: '/c.csv', model: '/m' }), { csv: 'c.csv', model: 'm' }).adapt, undefined);
 });
 
-test('while the run adapts, the progress line and the run view say so; after, the view keeps how far it adapted', () => {
-  const adapting = (done: number) => ({ type: 'progress', phase: 'adapting', epoch: 0, epochs: 1, step: 0, totalSteps: 0, done, total: 12, elapsedSeconds: 1 });
+test('while the run adapts, the progress line and the run view say so, and its loss is charted; after, the view keeps how far it adapted', () => {
+  const adapting = (done: number) => ({ type: 'progress', phase: 'adapting', epoch: 0, epochs: 1, step: 0, totalSteps: 0, done, total: 12, loss: 9 - done / 2, elapsedSeconds: 1 });
   assert.equal(progressLine({ phase: 'adapting', epoch: 0, epochs: 1, step: 0, totalSteps: 0, done: 3, total: 12 }), 'adapting (masked-LM) step 3/12');
   let v = applyEntries(emptyRunView('r'), [{ seq: 0, t: 0, event: { type: 'started' } }, { seq: 1, t: 1, event: adapting(3) }]);
   assert.equal(progressLine(v.progress!), 'adapting (masked-LM) step 3/12');
@@ -93,5 +93,6 @@ test('while the run adapts, the progress line and the run view say so; after, th
   assert.equal(v.progress!.phase, 'training');
   assert.equal(phasePercent(v.progress!), 20, "then fine-tuning's");
   assert.deepEqual(v.adapt, { step: 12, totalSteps: 12 }, 'the adaptation stays on record');
+  assert.deepEqual(v.adaptLoss, [[3, 7.5], [12, 3]], "the adaptation's masked-LM loss by step, for its chart");
   assert.equal(applyEntries(emptyRunView('r'), [{ seq: 0, t: 0, event: { type: 'progress', phase: 'training', epoch: 0, epochs: 1, step: 1, totalSteps: 5, elapsedSeconds: 0 } }]).adapt, undefined);
 });

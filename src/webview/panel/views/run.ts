@@ -87,6 +87,7 @@ function charts(run: RunView): TemplateResult {
     ${box('chart-loss', 'Loss per task (training —, validation - -)', pointCount(run.trainLoss) + pointCount(run.valLoss))}
     ${box('chart-metrics', 'Validation accuracy (—) and macro-F1 (- -) per task', pointCount(run.valAccuracy) + pointCount(run.valF1))}
     ${box('chart-lr', 'Learning rate', run.lr.length)}
+    ${run.adapt ? box('chart-adapt', "Adaptation to the workspace's text: masked-LM loss by step", run.adaptLoss.length) : nothing}
   </div>`;
 }
 
