@@ -3,7 +3,7 @@
  * encoder but never saw the measured task's labels, as a person's pretrained model is when they
  * teach it a task of their own. The offline model's recipe (masked-LM stage, then fine-tuning with
  * the contrastive objective) fine-tunes on the *other* task only; the simulation then labels the
- * measured task alone. Built once into .cache/active-learning/fine-tuned-on-<task>/ (about 8 min
+ * measured task alone. Built once into .cache/active-learning/fine-tuned-on-<task>/ (6–7 min
  * each on two cores); resumable like the offline build.
  */
 import { join } from 'node:path';
