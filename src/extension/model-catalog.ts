@@ -89,10 +89,6 @@ export type ModelPick =
   | { readonly kind: 'hub-model'; readonly id: string; readonly label: string; readonly description: string; readonly detail?: string }
   | { readonly kind: 'offline' | 'hub' | 'folder' | 'checkpoint'; readonly label: string; readonly detail: string };
 
-/**
- * The pick list: recommended models per use (marked when cached, no download then), the
- * other cached models with their size on disk, then the offline model and the free choices.
- */
 /** The offline model's honest figures, from its model card (`offline-model.json`). */
 export interface OfflineFigures {
   readonly topic: number;
@@ -123,6 +119,10 @@ function offlineDetail(present: boolean, figures: OfflineFigures | undefined): s
   return `Pretrained here on WordNet text, fine-tuned on the bundled sentences; ${measured}works without network`;
 }
 
+/**
+ * The pick list: recommended models per use (marked when cached, no download then), the
+ * other cached models with their size on disk, then the offline model and the free choices.
+ */
 export function modelPicks(cached: readonly CachedModel[], opts: { current: string; offlinePresent: boolean; offlineFigures?: OfflineFigures }): ModelPick[] {
   const cachedIds = new Map(cached.map((c) => [c.id, c]));
   const mark = (id: string) => (id === opts.current ? ' · current' : '');

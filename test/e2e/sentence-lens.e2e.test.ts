@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { makeTestModel } from '../support/model-folder.js';
-import { type AnnotationText, type CodeServer, e2eSkip, startCodeServer } from './harness.js';
+import { type AnnotationText, type CodeServer, e2eSkip, poll, startCodeServer } from './harness.js';
 
 const DECORATION = /^(food|sports|reading) \d+% · (positive|negative) \d+%$/;
 const LINES = [
@@ -31,14 +31,6 @@ function vsixPath(): string {
 function sameLines(annotations: AnnotationText[], lines: number[]): boolean {
   const ours = annotations.filter((a) => DECORATION.test(a.text)).map((a) => a.line);
   return ours.length === annotations.length && JSON.stringify(ours) === JSON.stringify(lines);
-}
-
-async function waitFor(done: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 test('Sentence Lens in code-server', { timeout: 900_000, skip: e2eSkip() }, async (t) => {
@@ -116,6 +108,6 @@ test('Sentence Lens in code-server', { timeout: 900_000, skip: e2eSkip() }, asyn
     const server = cs!;
     assert.equal(server.modelServerPids().length, 1);
     await server.close();
-    await waitFor(() => server.modelServerPids().length === 0, 'the model server to exit', 20_000);
+    await poll(() => server.modelServerPids().length === 0 || undefined, 'the model server to exit', 20_000);
   });
 });

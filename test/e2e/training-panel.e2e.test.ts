@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { makeTestModel } from '../support/model-folder.js';
-import { type CodeServer, e2eSkip, startCodeServer } from './harness.js';
+import { type CodeServer, e2eSkip, poll, startCodeServer } from './harness.js';
 
 const CALM = ['The lake was still this morning.', 'We drank tea by the window.', 'A slow walk in the park after lunch.', 'The cat slept in the warm sun.', 'Soft music played all evening.', 'The garden smells of rain.'];
 const ANGRY = ['I am furious about the delay!', 'Stop shouting at me right now!', 'This is an outrage and I hate it.', 'They broke my car again!', 'I will not tolerate this insult.', 'The service was infuriating.'];
@@ -38,13 +38,11 @@ async function choose(wv: FrameLocator, select: string, option: string | RegExp)
 }
 
 async function waitForAttribute(wv: FrameLocator, selector: string, attr: string, ok: (v: string) => boolean, what: string, timeoutMs = 240_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await wv.locator(selector).first().getAttribute(attr, { timeout: 5_000 }).catch(() => null);
-    if (v !== null && ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${selector} ${attr}=${v})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  let last: string | null = null;
+  return poll(async () => {
+    last = await wv.locator(selector).first().getAttribute(attr, { timeout: 5_000 }).catch(() => null);
+    return last !== null && ok(last) ? last : undefined;
+  }, what, timeoutMs, () => `${selector} ${attr}=${last}`);
 }
 
 async function chartPoints(wv: FrameLocator): Promise<Record<string, number>> {
@@ -74,13 +72,10 @@ async function startRun(wv: FrameLocator): Promise<string> {
   const before = (await runId.count()) > 0 ? (await runId.innerText()).trim() : '';
   await wv.locator('#start:not([disabled])').waitFor({ timeout: 60_000 });
   await wv.locator('#start').click();
-  const deadline = Date.now() + 120_000;
-  for (;;) {
+  return poll(async () => {
     const now = (await runId.count()) > 0 ? (await runId.innerText()).trim() : '';
-    if (now && now !== before) return now;
-    if (Date.now() > deadline) throw new Error('the started run did not show in the panel');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    return now && now !== before ? now : undefined;
+  }, 'the started run to show in the panel', 120_000);
 }
 
 /** Closes the training panel with its tab's close button. */

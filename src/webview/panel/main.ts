@@ -138,23 +138,32 @@ function drawForRun(): void {
   }, wait);
 }
 
-/** What the charts were last drawn from: redrawn only when one of these changed. */
-let chartsDrawnFrom: readonly unknown[] = [];
+/**
+ * What the charts were last drawn from: redrawn only when one of these changed. `layout` is what
+ * a redraw cannot wait for (theme, inspection, the canvases on the page); `series`, a run's data.
+ */
+interface ChartInputs {
+  readonly layout: readonly unknown[];
+  readonly series: readonly unknown[];
+}
+let chartsDrawnFrom: ChartInputs = { layout: [], series: [] };
 let chartsDrawnAt = 0;
 let chartsTimer: ReturnType<typeof setTimeout> | undefined;
-/** In drawCharts' `from`: the theme generation, the inspection and the run's six series come before the canvases. */
-const SERIES_END = 8;
+
+const sameItems = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** True when only a running run's series changed since the last chart draw, and that was recent. */
-function chartsCanWait(from: readonly unknown[]): boolean {
-  const layoutSame = from[0] === chartsDrawnFrom[0] && from[1] === chartsDrawnFrom[1] && from.length === chartsDrawnFrom.length && from.slice(SERIES_END).every((x, i) => x === chartsDrawnFrom[SERIES_END + i]);
-  return layoutSame && model.run?.running === true && performance.now() - chartsDrawnAt < RUN_CHARTS_MS;
+function chartsCanWait(from: ChartInputs): boolean {
+  return sameItems(from.layout, chartsDrawnFrom.layout) && model.run?.running === true && performance.now() - chartsDrawnAt < RUN_CHARTS_MS;
 }
 
 function drawCharts(): void {
   const run = model.run;
-  const from = [charts.generation, model.inspection, run?.trainLoss, run?.valLoss, run?.valAccuracy, run?.valF1, run?.lr, run?.adaptLoss, ...document.querySelectorAll('canvas')];
-  if (from.length === chartsDrawnFrom.length && from.every((x, i) => x === chartsDrawnFrom[i])) return;
+  const from: ChartInputs = {
+    layout: [charts.generation, model.inspection, ...document.querySelectorAll('canvas')],
+    series: [run?.trainLoss, run?.valLoss, run?.valAccuracy, run?.valF1, run?.lr, run?.adaptLoss],
+  };
+  if (sameItems(from.layout, chartsDrawnFrom.layout) && sameItems(from.series, chartsDrawnFrom.series)) return;
   if (chartsCanWait(from)) {
     chartsTimer ??= setTimeout(() => {
       chartsTimer = undefined;
